@@ -24,10 +24,10 @@ include $(PGXS)
 test/unit/test_kernels: test/unit/test_kernels.c src/distance/distance.c src/distance/distance_x86.c src/distance/distance.h
 	$(CC) -O2 -Wall -Wextra -Werror -I$(srcdir)/src -o $@ $(filter %.c,$^) -lm
 
-.PHONY: unittest check quickstart bench
+.PHONY: unittest test quickstart
 unittest: test/unit/test_kernels
 
-check:
+test:
 	bash test/run
 
 quickstart:

@@ -1,0 +1,36 @@
+/*-------------------------------------------------------------------------
+ * compat.h
+ *		Every difference between the PostgreSQL major versions vecext
+ *		supports (13 to 17), and nothing else.  No other file tests
+ *		PG_VERSION_NUM.
+ *-------------------------------------------------------------------------
+ */
+#ifndef VECEXT_COMPAT_H
+#define VECEXT_COMPAT_H
+
+#include "postgres.h"
+
+#if PG_VERSION_NUM < 130000
+#error "vecext needs PostgreSQL 13 or later"
+#endif
+
+/* PG 16 moved the varatt macros into varatt.h */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+/* PG 14 added the indexUnchanged argument to aminsert */
+#if PG_VERSION_NUM >= 140000
+#define VECEXT_AMINSERT_EXTRA_ARGS , bool indexUnchanged
+#else
+#define VECEXT_AMINSERT_EXTRA_ARGS
+#endif
+
+/* PG 17 added amcanbuildparallel and an explicit parallel build flag */
+#if PG_VERSION_NUM >= 170000
+#define VECEXT_SET_AMCANBUILDPARALLEL(amroutine) ((amroutine)->amcanbuildparallel = true)
+#else
+#define VECEXT_SET_AMCANBUILDPARALLEL(amroutine) ((void) 0)
+#endif
+
+#endif							/* VECEXT_COMPAT_H */

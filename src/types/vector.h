@@ -1,0 +1,40 @@
+/*-------------------------------------------------------------------------
+ * vector.h
+ *		The in-memory form of the vector type and its helpers.
+ *-------------------------------------------------------------------------
+ */
+#ifndef VECEXT_VECTOR_H
+#define VECEXT_VECTOR_H
+
+#include "compat.h"
+
+#include "fmgr.h"
+
+#define VECTOR_MIN_DIM 1
+#define VECTOR_MAX_DIM 16000
+
+/*
+ * A vector value.  The varlena body mirrors the binary wire format:
+ * int16 dims, int16 unused (always 0), then dims float4 values.
+ */
+typedef struct Vector
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	int16		dim;			/* number of dimensions */
+	int16		unused;			/* reserved, always 0 */
+	float		x[FLEXIBLE_ARRAY_MEMBER];
+} Vector;
+
+#define VECTOR_SIZE(_dim)		(offsetof(Vector, x) + sizeof(float) * (_dim))
+#define DatumGetVector(x)		((Vector *) PG_DETOAST_DATUM(x))
+#define PG_GETARG_VECTOR_P(x)	DatumGetVector(PG_GETARG_DATUM(x))
+#define PG_RETURN_VECTOR_P(x)	PG_RETURN_POINTER(x)
+
+extern Vector *VecextInitVector(int dim);
+extern void VecextCheckDims(int dim);
+extern void VecextCheckExpectedDims(int typmod, int dim);
+extern void VecextCheckElement(float value);
+extern void VecextCheckSameDims(const Vector *a, const Vector *b);
+extern int	VecextVectorCmp(const Vector *a, const Vector *b);
+
+#endif							/* VECEXT_VECTOR_H */
