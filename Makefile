@@ -5,7 +5,10 @@ EXTVERSION = 0.1.0
 MODULE_big = vecext
 OBJS = src/vecext.o \
        src/distance/distance.o src/distance/distance_x86.o \
-       src/types/vector.o src/types/vectorops.o
+       src/types/vector.o src/types/vectorops.o \
+       src/hnsw/hnsw.o src/hnsw/hnswbuild.o src/hnsw/hnswcost.o src/hnsw/hnswgraph.o \
+       src/hnsw/hnswinsert.o src/hnsw/hnswpage.o src/hnsw/hnswscan.o \
+       src/hnsw/hnswvacuum.o src/hnsw/hnswvalidate.o
 
 DATA = sql/$(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = test/unit/test_kernels test/results test/tmp_check

@@ -33,4 +33,11 @@
 #define VECEXT_SET_AMCANBUILDPARALLEL(amroutine) ((void) 0)
 #endif
 
+/* PG 15 renamed EmitWarningsOnPlaceholders */
+#if PG_VERSION_NUM >= 150000
+#define VECEXT_MARK_GUC_PREFIX_RESERVED(prefix) MarkGUCPrefixReserved(prefix)
+#else
+#define VECEXT_MARK_GUC_PREFIX_RESERVED(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
 #endif							/* VECEXT_COMPAT_H */

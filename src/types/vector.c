@@ -76,12 +76,18 @@ VecextCheckElement(float value)
 }
 
 void
-VecextCheckSameDims(const Vector *a, const Vector *b)
+VecextCheckSameDimsCount(int a, int b)
 {
-	if (a->dim != b->dim)
+	if (a != b)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different vector dimensions %d and %d", a->dim, b->dim)));
+				 errmsg("different vector dimensions %d and %d", a, b)));
+}
+
+void
+VecextCheckSameDims(const Vector *a, const Vector *b)
+{
+	VecextCheckSameDimsCount(a->dim, b->dim);
 }
 
 static inline bool

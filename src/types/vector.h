@@ -35,6 +35,13 @@ extern void VecextCheckDims(int dim);
 extern void VecextCheckExpectedDims(int typmod, int dim);
 extern void VecextCheckElement(float value);
 extern void VecextCheckSameDims(const Vector *a, const Vector *b);
+extern void VecextCheckSameDimsCount(int a, int b);
 extern int	VecextVectorCmp(const Vector *a, const Vector *b);
+
+
+/* Distance functions the hnsw opclasses name as support functions. */
+extern PGDLLEXPORT Datum vecext_vector_l2_squared_distance(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum vecext_vector_negative_inner_product(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum vecext_l1_distance(PG_FUNCTION_ARGS);
 
 #endif							/* VECEXT_VECTOR_H */

@@ -357,11 +357,31 @@ vecext_vector_hash(PG_FUNCTION_ARGS)
 static float8 *
 check_state_array(ArrayType *statearray, int *n)
 {
+	float8	   *state;
+
 	if (ARR_NDIM(statearray) != 1 || ARR_DIMS(statearray)[0] < 1 ||
 		ARR_HASNULL(statearray) || ARR_ELEMTYPE(statearray) != FLOAT8OID)
-		elog(ERROR, "vector aggregate state is not a float8 array");
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("invalid vector aggregate state"),
+				 errdetail("The state must be a one-dimensional float8 array without nulls.")));
 	*n = ARR_DIMS(statearray)[0];
-	return (float8 *) ARR_DATA_PTR(statearray);
+	state = (float8 *) ARR_DATA_PTR(statearray);
+
+	/* {count, sum_1, ..., sum_n}: a whole count, finite sums */
+	if (!(state[0] >= 0) || isinf(state[0]) || state[0] != floor(state[0]) ||
+		(*n > 1 && state[0] == 0) || (*n == 1 && state[0] != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("invalid vector aggregate state"),
+				 errdetail("The count %g does not fit %d sums.", state[0], *n - 1)));
+	for (int i = 1; i < *n; i++)
+		if (isnan(state[i]) || isinf(state[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("invalid vector aggregate state"),
+					 errdetail("Sums must be finite.")));
+	return state;
 }
 
 static ArrayType *
@@ -392,7 +412,13 @@ vecext_vector_accum(PG_FUNCTION_ARGS)
 	next = palloc0(sizeof(float8) * (v->dim + 1));
 	next[0] = state[0] + 1.0;
 	for (int i = 0; i < v->dim; i++)
+	{
 		next[i + 1] = (n > 1 ? state[i + 1] : 0.0) + (double) v->x[i];
+		if (isinf(next[i + 1]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("value out of range: overflow")));
+	}
 	PG_RETURN_ARRAYTYPE_P(make_state(next, v->dim + 1));
 }
 
@@ -418,7 +444,13 @@ vecext_vector_combine(PG_FUNCTION_ARGS)
 
 	next = palloc(sizeof(float8) * na);
 	for (int i = 0; i < na; i++)
+	{
 		next[i] = a[i] + b[i];
+		if (isinf(next[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("value out of range: overflow")));
+	}
 	PG_RETURN_ARRAYTYPE_P(make_state(next, na));
 }
 
@@ -431,9 +463,10 @@ vecext_vector_avg(PG_FUNCTION_ARGS)
 	Vector	   *result;
 
 	/* no rows: the SQL standard says NULL */
-	if (state[0] == 0.0 || n == 1)
+	if (state[0] == 0.0)
 		PG_RETURN_NULL();
 
+	VecextCheckDims(n - 1);
 	result = VecextInitVector(n - 1);
 	for (int i = 0; i < n - 1; i++)
 	{

@@ -1,0 +1,228 @@
+/*-------------------------------------------------------------------------
+ * hnsw.h
+ *		The hnsw index access method: limits, in-memory state, prototypes.
+ *		The on-disk format is in hnswpage.h.
+ *
+ * Locking (the order in which locks may be taken, and what each guards):
+ *
+ * 1. The update lock: a heavyweight page lock on the pseudo block
+ *    HNSW_UPDATE_LOCK.  Inserts take it in ShareLock; an insert that may
+ *    change the entry point (the index is empty, or the new node's level is
+ *    above the entry's) and vacuum's repair phase take ExclusiveLock.  Scans
+ *    never take it.
+ * 2. Buffer content locks.  Build, insert, scan and vacuum hold at most one
+ *    at a time, with one exception: the relation-extension lock may be
+ *    held while initializing a new page.  A reader copies what it needs out
+ *    of a page and releases the lock before following links, so no two
+ *    content locks are ever held together and no deadlock between them is
+ *    possible.  A neighbour list is rewritten read-compute-recheck: the new
+ *    list is computed without the lock, then written only if the list is
+ *    unchanged under the exclusive lock.
+ * 3. In a build, each in-memory node has an LWLock guarding its neighbour
+ *    lists, and the graph has one guarding the entry point.  A node's lock
+ *    is held only to copy or replace its lists, never while taking another.
+ *-------------------------------------------------------------------------
+ */
+#ifndef VECEXT_HNSW_H
+#define VECEXT_HNSW_H
+
+#include "compat.h"
+
+#include "access/amapi.h"
+#include "access/genam.h"
+#include "access/generic_xlog.h"
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
+#include "storage/dsm.h"
+#include "storage/shm_toc.h"
+#include "storage/lwlock.h"
+#include "utils/relcache.h"
+
+#include "distance/distance.h"
+#include "hnsw/hnswpage.h"
+
+/* Reloptions and GUCs: every bound used by code, messages and README. */
+#define HNSW_MIN_M					2
+#define HNSW_DEFAULT_M				16
+#define HNSW_MAX_M					100
+#define HNSW_MIN_EF_CONSTRUCTION	4
+#define HNSW_DEFAULT_EF_CONSTRUCTION 64
+#define HNSW_MAX_EF_CONSTRUCTION	1000
+#define HNSW_MIN_EF_SEARCH			1
+#define HNSW_DEFAULT_EF_SEARCH		40
+#define HNSW_MAX_EF_SEARCH			1000
+
+/* Highest layer a node may have (also bounded by what fits on a page). */
+#define HNSW_MAX_LEVEL				16
+
+/* Support function numbers of the opclasses. */
+#define HNSW_DISTANCE_PROC			1
+#define HNSW_NORM_PROC				2	/* present: vectors are normalized */
+
+/* Pseudo block number of the update lock (see the lock order above). */
+#define HNSW_UPDATE_LOCK			((BlockNumber) 0xFFFFFFFE)
+
+/* Progress subphase of CREATE INDEX. */
+#define HNSW_PROGRESS_PHASE_LOAD	2
+#define HNSW_PROGRESS_PHASE_WRITE	3
+
+/* Retries of an optimistic neighbour-list rewrite before settling. */
+#define HNSW_UPDATE_RETRIES			3
+
+typedef struct HnswOptions
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	int			m;
+	int			ef_construction;
+} HnswOptions;
+
+extern int	hnsw_ef_search;
+
+/*
+ * How an index measures distance: one kernel called directly (no fmgr),
+ * optionally negated (inner product) and with inputs normalized (cosine).
+ */
+typedef enum HnswMetric
+{
+	HNSW_METRIC_L2,				/* squared L2, ordered like L2 */
+	HNSW_METRIC_IP,				/* negative inner product */
+	HNSW_METRIC_COSINE,			/* negative inner product of unit vectors */
+	HNSW_METRIC_L1
+} HnswMetric;
+
+typedef struct HnswDistance
+{
+	HnswMetric	metric;
+	VecextF32Kernel kernel;
+	bool		negate;
+	bool		normalize;
+	int			dims;
+} HnswDistance;
+
+static inline float
+HnswDist(const HnswDistance *d, const float *a, const float *b)
+{
+	float		r = d->kernel(a, b, d->dims);
+
+	return d->negate ? -r : r;
+}
+
+/*
+ * A search candidate.  On-disk searches use tid/heaptid; the in-memory
+ * build uses idx.
+ */
+typedef struct HnswCandidate
+{
+	float		dist;
+	int32		idx;			/* build: node number */
+	ItemPointerData tid;		/* disk: element TID */
+	ItemPointerData heaptid;	/* disk: heap row */
+	uint8		level;			/* disk: node level */
+	bool		deleted;		/* disk: its heap row is dead */
+} HnswCandidate;
+
+/* Binary heap of candidates, min- or max-ordered by dist. */
+typedef struct HnswHeap
+{
+	HnswCandidate *items;
+	int			size;
+	int			capacity;
+	bool		max;			/* largest first */
+} HnswHeap;
+
+extern void HnswHeapInit(HnswHeap *h, int capacity, bool max);
+extern void HnswHeapPush(HnswHeap *h, const HnswCandidate *c);
+extern HnswCandidate HnswHeapPop(HnswHeap *h);
+
+static inline HnswCandidate *
+HnswHeapTop(HnswHeap *h)
+{
+	return h->size > 0 ? &h->items[0] : NULL;
+}
+
+/* Set of visited element TIDs (disk searches): open addressing. */
+typedef struct HnswVisited
+{
+	uint64	   *keys;
+	uint32		mask;
+	uint32		count;
+} HnswVisited;
+
+extern void HnswVisitedInit(HnswVisited *v, int expected);
+extern void HnswVisitedReset(HnswVisited *v);
+extern bool HnswVisitedAdd(HnswVisited *v, ItemPointer tid); /* true if new */
+extern bool HnswVisitedContains(HnswVisited *v, ItemPointer tid);
+
+/* hnsw.c */
+extern void HnswInitReloptions(void);
+extern void HnswDefineGucs(void);
+extern int	HnswGetM(Relation index);
+extern int	HnswGetEfConstruction(Relation index);
+PGDLLEXPORT extern Datum hnswhandler(PG_FUNCTION_ARGS);
+
+/* hnswpage.c */
+extern void HnswInitPage(Page page, uint16 page_type);
+extern void HnswInitMetaPage(Page page, int dims, int m, int ef_construction);
+extern HnswMetaPageData HnswReadMeta(Relation index);
+extern void HnswCheckMetaPage(Relation index, Page page);
+extern HnswElementTuple HnswGetElementTuple(Page page, OffsetNumber off);
+extern Buffer HnswNewBuffer(Relation index, ForkNumber fork);
+extern int	HnswMaxLevelForDims(int m, int dims);
+extern void HnswCheckDimsFit(int m, int dims);
+
+/* hnswgraph.c: the algorithm shared by build, insert and scan */
+extern void HnswInitDistance(HnswDistance *d, Relation index, int dims);
+extern bool HnswPrepareVector(const HnswDistance *d, const float *in, float *out);
+extern int	HnswRandomLevel(int m, double u);
+extern double HnswRandomUniform(uint64 *state);
+extern int	HnswSelectNeighbors(const HnswDistance *d, HnswCandidate *cands, int ncands,
+								const float **vecs, int keep, bool *selected);
+extern void HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m,
+								const float *q, HnswHeap *entries, int ef, int layer,
+								HnswVisited *visited, HnswHeap *result);
+extern int	HnswSearchDisk(Relation index, const HnswDistance *d, int m, const float *q,
+						   ItemPointer entry, int entry_level, int ef,
+						   HnswCandidate **out);
+extern bool HnswReplaceLinks(Relation index, int m, ItemPointer tid, int layer,
+							 const ItemPointerData *expect, int nexpect,
+							 const ItemPointerData *links, int n);
+extern bool HnswReadElementVector(Relation index, int m, ItemPointer tid, float *out,
+								  int dims);
+extern void HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
+							 const float *vec, ItemPointer heaptid, int level);
+
+/* hnswbuild.c */
+extern IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo);
+extern void hnswbuildempty(Relation index);
+PGDLLEXPORT extern void HnswParallelBuildMain(dsm_segment *seg, shm_toc *toc);
+
+/* hnswinsert.c */
+extern bool hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
+					   Relation heap, IndexUniqueCheck checkUnique
+					   VECEXT_AMINSERT_EXTRA_ARGS, IndexInfo *indexInfo);
+
+/* hnswscan.c */
+extern IndexScanDesc hnswbeginscan(Relation index, int nkeys, int norderbys);
+extern void hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
+					   int norderbys);
+extern bool hnswgettuple(IndexScanDesc scan, ScanDirection dir);
+extern void hnswendscan(IndexScanDesc scan);
+
+/* hnswvacuum.c */
+extern IndexBulkDeleteResult *hnswbulkdelete(IndexVacuumInfo *info,
+											 IndexBulkDeleteResult *stats,
+											 IndexBulkDeleteCallback callback,
+											 void *callback_state);
+extern IndexBulkDeleteResult *hnswvacuumcleanup(IndexVacuumInfo *info,
+												IndexBulkDeleteResult *stats);
+
+/* hnswcost.c */
+extern void hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
+							 Cost *indexStartupCost, Cost *indexTotalCost,
+							 Selectivity *indexSelectivity, double *indexCorrelation,
+							 double *indexPages);
+
+/* hnswvalidate.c */
+extern bool hnswvalidate(Oid opclassoid);
+
+#endif							/* VECEXT_HNSW_H */

@@ -1,0 +1,884 @@
+/*-------------------------------------------------------------------------
+ * hnswgraph.c
+ *		The HNSW algorithm shared by build, insert and scan: distances,
+ *		candidate heaps, the visited set, neighbour selection, the layer
+ *		search over index pages, and inserting one element on disk.
+ *
+ * The search is the one of Malkov & Yashunin: a greedy descent through the
+ * layers above the new node's (or the query's) level, then a best-first
+ * search bounded by ef.  Neighbours are chosen with the paper's heuristic:
+ * a candidate is kept only when it is closer to the new node than to every
+ * neighbour kept before it, which keeps links spread in all directions.
+ *
+ * On disk, a reader copies what it needs out of a page under a share lock
+ * and lets go before it follows a link: distances are computed straight from
+ * the page bytes, with no copy of the vector and no fmgr call.
+ *-------------------------------------------------------------------------
+ */
+#include "hnsw/hnsw.h"
+
+#include <math.h>
+
+#include "access/generic_xlog.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/freespace.h"
+#include "storage/lmgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "types/vector.h"
+
+/* distances ---------------------------------------------------------- */
+
+void
+HnswInitDistance(HnswDistance *d, Relation index, int dims)
+{
+	FmgrInfo   *proc = index_getprocinfo(index, 1, HNSW_DISTANCE_PROC);
+	PGFunction	fn = proc->fn_addr;
+
+	d->dims = dims;
+	d->normalize = OidIsValid(index_getprocid(index, 1, HNSW_NORM_PROC));
+	d->negate = false;
+	if (fn == vecext_vector_l2_squared_distance)
+	{
+		d->metric = HNSW_METRIC_L2;
+		d->kernel = VecextKernels.l2_squared;
+	}
+	else if (fn == vecext_vector_negative_inner_product)
+	{
+		d->metric = d->normalize ? HNSW_METRIC_COSINE : HNSW_METRIC_IP;
+		d->kernel = VecextKernels.inner;
+		d->negate = true;
+	}
+	else if (fn == vecext_l1_distance)
+	{
+		d->metric = HNSW_METRIC_L1;
+		d->kernel = VecextKernels.l1;
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("hnsw index \"%s\" has an unsupported distance function",
+						RelationGetRelationName(index))));
+}
+
+/*
+ * Copy in to out, normalizing when the metric asks for it.  Returns false
+ * for a vector that cannot be indexed (zero norm under cosine).
+ */
+bool
+HnswPrepareVector(const HnswDistance *d, const float *in, float *out)
+{
+	double		norm = 0.0;
+
+	if (in != out)
+		memcpy(out, in, sizeof(float) * d->dims);
+	if (!d->normalize)
+		return true;
+	for (int i = 0; i < d->dims; i++)
+		norm += (double) in[i] * in[i];
+	if (norm == 0.0)
+		return false;
+	norm = sqrt(norm);
+	for (int i = 0; i < d->dims; i++)
+		out[i] = (float) (out[i] / norm);
+	return true;
+}
+
+/* random levels -------------------------------------------------------- */
+
+/* xorshift64*: a fixed seed makes a serial build reproducible */
+double
+HnswRandomUniform(uint64 *state)
+{
+	uint64		x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	/* 53 random bits in (0, 1] */
+	return ((double) ((x * UINT64CONST(2685821657736338717)) >> 11) + 1.0) / 9007199254740992.0;
+}
+
+/* Level from the paper's distribution, with mL = 1 / ln(m). */
+int
+HnswRandomLevel(int m, double u)
+{
+	int			level = (int) floor(-log(u) / log((double) m));
+
+	return Min(level, HNSW_MAX_LEVEL);
+}
+
+/* heaps ---------------------------------------------------------------- */
+
+void
+HnswHeapInit(HnswHeap *h, int capacity, bool max)
+{
+	h->capacity = Max(capacity, 8);
+	h->items = palloc(sizeof(HnswCandidate) * h->capacity);
+	h->size = 0;
+	h->max = max;
+}
+
+static inline bool
+heap_before(const HnswHeap *h, const HnswCandidate *a, const HnswCandidate *b)
+{
+	return h->max ? a->dist > b->dist : a->dist < b->dist;
+}
+
+void
+HnswHeapPush(HnswHeap *h, const HnswCandidate *c)
+{
+	int			i;
+
+	if (h->size == h->capacity)
+	{
+		h->capacity *= 2;
+		h->items = repalloc(h->items, sizeof(HnswCandidate) * h->capacity);
+	}
+	i = h->size++;
+	while (i > 0)
+	{
+		int			parent = (i - 1) / 2;
+
+		if (!heap_before(h, c, &h->items[parent]))
+			break;
+		h->items[i] = h->items[parent];
+		i = parent;
+	}
+	h->items[i] = *c;
+}
+
+HnswCandidate
+HnswHeapPop(HnswHeap *h)
+{
+	HnswCandidate top = h->items[0];
+	HnswCandidate last = h->items[--h->size];
+	int			i = 0;
+
+	for (;;)
+	{
+		int			child = 2 * i + 1;
+
+		if (child >= h->size)
+			break;
+		if (child + 1 < h->size && heap_before(h, &h->items[child + 1], &h->items[child]))
+			child++;
+		if (!heap_before(h, &h->items[child], &last))
+			break;
+		h->items[i] = h->items[child];
+		i = child;
+	}
+	if (h->size > 0)
+		h->items[i] = last;
+	return top;
+}
+
+/* visited set ----------------------------------------------------------- */
+
+static inline uint64
+tid_key(ItemPointer tid)
+{
+	/* offset numbers start at 1, so no TID maps to 0 (the empty slot) */
+	return ((uint64) ItemPointerGetBlockNumber(tid) << 16) | ItemPointerGetOffsetNumber(tid);
+}
+
+static inline uint32
+key_hash(uint64 k)
+{
+	/* the finalizer of MurmurHash3: cheap and well mixed */
+	k ^= k >> 33;
+	k *= UINT64CONST(0xff51afd7ed558ccd);
+	k ^= k >> 33;
+	return (uint32) k;
+}
+
+void
+HnswVisitedInit(HnswVisited *v, int expected)
+{
+	uint32		size = 64;
+
+	while (size < (uint32) expected * 2)
+		size <<= 1;
+	v->keys = palloc0(sizeof(uint64) * size);
+	v->mask = size - 1;
+	v->count = 0;
+}
+
+void
+HnswVisitedReset(HnswVisited *v)
+{
+	memset(v->keys, 0, sizeof(uint64) * (v->mask + 1));
+	v->count = 0;
+}
+
+static void
+visited_grow(HnswVisited *v)
+{
+	uint64	   *old = v->keys;
+	uint32		oldsize = v->mask + 1;
+
+	v->keys = palloc0(sizeof(uint64) * oldsize * 2);
+	v->mask = oldsize * 2 - 1;
+	for (uint32 i = 0; i < oldsize; i++)
+	{
+		if (old[i] != 0)
+		{
+			uint32		j = key_hash(old[i]) & v->mask;
+
+			while (v->keys[j] != 0)
+				j = (j + 1) & v->mask;
+			v->keys[j] = old[i];
+		}
+	}
+	pfree(old);
+}
+
+bool
+HnswVisitedContains(HnswVisited *v, ItemPointer tid)
+{
+	uint64		k = tid_key(tid);
+	uint32		j = key_hash(k) & v->mask;
+
+	while (v->keys[j] != 0)
+	{
+		if (v->keys[j] == k)
+			return true;
+		j = (j + 1) & v->mask;
+	}
+	return false;
+}
+
+bool
+HnswVisitedAdd(HnswVisited *v, ItemPointer tid)
+{
+	uint64		k = tid_key(tid);
+	uint32		j = key_hash(k) & v->mask;
+
+	while (v->keys[j] != 0)
+	{
+		if (v->keys[j] == k)
+			return false;
+		j = (j + 1) & v->mask;
+	}
+	v->keys[j] = k;
+	if (++v->count * 2 > v->mask)
+		visited_grow(v);
+	return true;
+}
+
+/* neighbour selection --------------------------------------------------- */
+
+/*
+ * The paper's heuristic.  cands[] is sorted nearest first, dist being the
+ * distance to the new node; vecs[i] is the vector of cands[i].  Marks up to
+ * keep candidates in selected[] and returns how many.
+ */
+int
+HnswSelectNeighbors(const HnswDistance *d, HnswCandidate *cands, int ncands,
+					const float **vecs, int keep, bool *selected)
+{
+	int			count = 0;
+	int		   *chosen = palloc(sizeof(int) * Max(keep, 1));
+
+	/* no more candidates than room: keep them all, as the paper's variant does */
+	for (int i = 0; i < ncands; i++)
+		selected[i] = ncands <= keep;
+	if (ncands <= keep)
+	{
+		pfree(chosen);
+		return ncands;
+	}
+	for (int i = 0; i < ncands && count < keep; i++)
+	{
+		bool		good = true;
+
+		for (int j = 0; j < count; j++)
+		{
+			if (HnswDist(d, vecs[i], vecs[chosen[j]]) < cands[i].dist)
+			{
+				good = false;
+				break;
+			}
+		}
+		if (good)
+		{
+			selected[i] = true;
+			chosen[count++] = i;
+		}
+	}
+	pfree(chosen);
+	return count;
+}
+
+static int
+candidate_cmp(const void *a, const void *b)
+{
+	float		da = ((const HnswCandidate *) a)->dist;
+	float		db = ((const HnswCandidate *) b)->dist;
+
+	return da < db ? -1 : (da > db ? 1 : 0);
+}
+
+/* reading elements ------------------------------------------------------- */
+
+/* A buffer kept pinned between reads, so hops within one page cost no lookup. */
+typedef struct PinCache
+{
+	Buffer		buf;
+	BlockNumber blkno;
+} PinCache;
+
+static inline Page
+pin_and_lock(Relation index, PinCache *pc, BlockNumber blkno)
+{
+	if (pc->blkno != blkno)
+	{
+		if (BufferIsValid(pc->buf))
+			ReleaseBuffer(pc->buf);
+		pc->buf = ReadBuffer(index, blkno);
+		pc->blkno = blkno;
+	}
+	LockBuffer(pc->buf, BUFFER_LOCK_SHARE);
+	return BufferGetPage(pc->buf);
+}
+
+static inline void
+pin_release(PinCache *pc)
+{
+	if (BufferIsValid(pc->buf))
+		ReleaseBuffer(pc->buf);
+	pc->buf = InvalidBuffer;
+	pc->blkno = InvalidBlockNumber;
+}
+
+/* Distance from q to the element at tid; false when there is none. */
+static bool
+load_candidate(Relation index, PinCache *pc, const HnswDistance *d, int m,
+			   const float *q, ItemPointer tid, HnswCandidate *out)
+{
+	Page		page = pin_and_lock(index, pc, ItemPointerGetBlockNumber(tid));
+	HnswElementTuple tup = HnswGetElementTuple(page, ItemPointerGetOffsetNumber(tid));
+	bool		found = tup != NULL && tup->dims == d->dims;
+
+	if (found)
+	{
+		out->dist = HnswDist(d, q, HnswElementVector(tup, m));
+		out->tid = *tid;
+		out->heaptid = tup->heaptid;
+		out->level = tup->level;
+		out->deleted = (tup->flags & HNSW_ELEMENT_DELETED) != 0;
+	}
+	LockBuffer(pc->buf, BUFFER_LOCK_UNLOCK);
+	return found;
+}
+
+/* Copy the links of an element on one layer; returns their number. */
+static int
+copy_links(Relation index, PinCache *pc, int m, ItemPointer tid, int layer,
+		   ItemPointerData *links)
+{
+	Page		page = pin_and_lock(index, pc, ItemPointerGetBlockNumber(tid));
+	HnswElementTuple tup = HnswGetElementTuple(page, ItemPointerGetOffsetNumber(tid));
+	int			n = 0;
+
+	if (tup != NULL && tup->level >= layer)
+	{
+		n = Min(HnswElementCounts(tup)[layer], HnswLayerCapacity(m, layer));
+		memcpy(links, HnswElementLinks(tup, m, layer), sizeof(ItemPointerData) * n);
+	}
+	LockBuffer(pc->buf, BUFFER_LOCK_UNLOCK);
+	return n;
+}
+
+bool
+HnswReadElementVector(Relation index, int m, ItemPointer tid, float *out, int dims)
+{
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	HnswElementTuple tup;
+	bool		found;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
+	found = tup != NULL && tup->dims == dims;
+	if (found)
+		memcpy(out, HnswElementVector(tup, m), sizeof(float) * dims);
+	UnlockReleaseBuffer(buf);
+	return found;
+}
+
+/* layer search ----------------------------------------------------------- */
+
+/*
+ * Best-first search of one layer from the candidates in entries (a min-heap,
+ * already marked visited), keeping the ef nearest live elements in result
+ * (a max-heap).  Deleted elements are followed but never returned.
+ * entries is consumed.
+ */
+void
+HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m, const float *q,
+					HnswHeap *entries, int ef, int layer, HnswVisited *visited,
+					HnswHeap *result)
+{
+	PinCache	pc = {InvalidBuffer, InvalidBlockNumber};
+	ItemPointerData *links = palloc(sizeof(ItemPointerData) * HnswLayerCapacity(m, 0));
+
+	for (int i = 0; i < entries->size; i++)
+		if (!entries->items[i].deleted)
+			HnswHeapPush(result, &entries->items[i]);
+	while (result->size > ef)
+		HnswHeapPop(result);
+
+	while (entries->size > 0)
+	{
+		HnswCandidate c = HnswHeapPop(entries);
+		int			n;
+
+		if (result->size >= ef && c.dist > HnswHeapTop(result)->dist)
+			break;
+
+		CHECK_FOR_INTERRUPTS();
+		n = copy_links(index, &pc, m, &c.tid, layer, links);
+		for (int i = 0; i < n; i++)
+		{
+			HnswCandidate e;
+
+			if (!HnswVisitedAdd(visited, &links[i]))
+				continue;
+			if (!load_candidate(index, &pc, d, m, q, &links[i], &e))
+				continue;
+			if (result->size < ef || e.dist < HnswHeapTop(result)->dist)
+			{
+				HnswHeapPush(entries, &e);
+				if (!e.deleted)
+				{
+					HnswHeapPush(result, &e);
+					if (result->size > ef)
+						HnswHeapPop(result);
+				}
+			}
+		}
+	}
+	pin_release(&pc);
+	pfree(links);
+}
+
+/* inserting on disk ------------------------------------------------------ */
+
+/* Add tup to a page with room: one the FSM knows, the last one, or a new one. */
+static ItemPointerData
+place_tuple(Relation index, HnswElementTuple tup, Size size)
+{
+	ItemPointerData tid;
+	BlockNumber blkno;
+	Buffer		buf = InvalidBuffer;
+	GenericXLogState *state;
+	Page		page;
+	OffsetNumber off;
+	BlockNumber nblocks;
+
+	blkno = GetPageWithFreeSpace(index, size + sizeof(ItemIdData));
+	nblocks = RelationGetNumberOfBlocks(index);
+	if (blkno == InvalidBlockNumber && nblocks > HNSW_FIRST_ELEMENT_BLKNO)
+		blkno = nblocks - 1;
+
+	while (blkno != InvalidBlockNumber && blkno >= HNSW_FIRST_ELEMENT_BLKNO &&
+		   blkno < nblocks)
+	{
+		Size		freespace;
+
+		buf = ReadBuffer(index, blkno);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		page = BufferGetPage(buf);
+		if (!PageIsNew(page) && HnswPageGetOpaque(page)->page_type == HNSW_PAGE_ELEMENT &&
+			PageGetFreeSpace(page) >= size)
+			break;
+		freespace = PageIsNew(page) ? 0 : PageGetFreeSpace(page);
+		UnlockReleaseBuffer(buf);
+		buf = InvalidBuffer;
+		/* tell the FSM what is really there, and ask again */
+		blkno = RecordAndGetPageWithFreeSpace(index, blkno, freespace,
+											  size + sizeof(ItemIdData));
+	}
+
+	state = GenericXLogStart(index);
+	if (BufferIsValid(buf))
+		page = GenericXLogRegisterBuffer(state, buf, 0);
+	else
+	{
+		buf = HnswNewBuffer(index, MAIN_FORKNUM);
+		page = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
+		HnswInitPage(page, HNSW_PAGE_ELEMENT);
+	}
+	off = PageAddItem(page, (Item) tup, size, InvalidOffsetNumber, false, false);
+	if (off == InvalidOffsetNumber)
+		elog(ERROR, "failed to add element to hnsw index \"%s\"",
+			 RelationGetRelationName(index));
+	GenericXLogFinish(state);
+	ItemPointerSet(&tid, BufferGetBlockNumber(buf), off);
+	UnlockReleaseBuffer(buf);
+	return tid;
+}
+
+/*
+ * Write links[0..n) as the layer's list of the element at tid, provided the
+ * list still equals expect (no check when expect is NULL).  False when it
+ * changed meanwhile.
+ */
+bool
+HnswReplaceLinks(Relation index, int m, ItemPointer tid, int layer,
+			  const ItemPointerData *expect, int nexpect,
+			  const ItemPointerData *links, int n)
+{
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	GenericXLogState *state;
+	Page		page;
+	HnswElementTuple tup;
+	bool		done = false;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
+	if (tup == NULL || tup->level < layer)
+	{
+		UnlockReleaseBuffer(buf);
+		return true;			/* gone: nothing to update */
+	}
+	if (expect != NULL &&
+		(HnswElementCounts(tup)[layer] != nexpect ||
+		 memcmp(HnswElementLinks(tup, m, layer), expect, sizeof(ItemPointerData) * nexpect) != 0))
+	{
+		UnlockReleaseBuffer(buf);
+		return false;			/* changed under us */
+	}
+
+	state = GenericXLogStart(index);
+	page = GenericXLogRegisterBuffer(state, buf, 0);
+	tup = HnswGetElementTuple(page, ItemPointerGetOffsetNumber(tid));
+	HnswElementCounts(tup)[layer] = n;
+	memcpy(HnswElementLinks(tup, m, layer), links, sizeof(ItemPointerData) * n);
+	GenericXLogFinish(state);
+	done = true;
+	UnlockReleaseBuffer(buf);
+	return done;
+}
+
+/*
+ * Make the element at tid (vector tvec) link back to newtid on a layer.
+ * With room, append; when full, re-select its links among the old ones and
+ * the new one.  The vectors are read without holding the page, and the
+ * result written only if the list did not change meanwhile.
+ */
+static void
+add_backlink(Relation index, const HnswDistance *d, int m, ItemPointer tid, int layer,
+			 ItemPointer newtid, const float *newvec)
+{
+	int			cap = HnswLayerCapacity(m, layer);
+	ItemPointerData *old = palloc(sizeof(ItemPointerData) * (cap + 1));
+	float	   *vecs = palloc(sizeof(float) * d->dims * (cap + 2));
+	float	   *tvec = vecs + (Size) d->dims * (cap + 1);
+
+	for (int attempt = 0; attempt < HNSW_UPDATE_RETRIES; attempt++)
+	{
+		Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+		HnswElementTuple tup;
+		int			n;
+		HnswCandidate *cands;
+		const float **cvecs;
+		bool	   *selected;
+		int			ncands = 0;
+		int			nsel;
+		ItemPointerData *links;
+
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
+		if (tup == NULL || tup->level < layer || (tup->flags & HNSW_ELEMENT_DELETED))
+		{
+			UnlockReleaseBuffer(buf);
+			break;
+		}
+		n = HnswElementCounts(tup)[layer];
+		for (int i = 0; i < n; i++)
+			if (ItemPointerEquals(&HnswElementLinks(tup, m, layer)[i], newtid))
+				n = -1;
+		if (n < 0)
+		{
+			UnlockReleaseBuffer(buf);
+			break;
+		}
+		if (n < cap)
+		{
+			GenericXLogState *state = GenericXLogStart(index);
+			Page		page = GenericXLogRegisterBuffer(state, buf, 0);
+
+			tup = HnswGetElementTuple(page, ItemPointerGetOffsetNumber(tid));
+			HnswElementLinks(tup, m, layer)[n] = *newtid;
+			HnswElementCounts(tup)[layer] = n + 1;
+			GenericXLogFinish(state);
+			UnlockReleaseBuffer(buf);
+			break;
+		}
+
+		/* full: copy what we need and let go of the page */
+		memcpy(old, HnswElementLinks(tup, m, layer), sizeof(ItemPointerData) * n);
+		memcpy(tvec, HnswElementVector(tup, m), sizeof(float) * d->dims);
+		UnlockReleaseBuffer(buf);
+
+		cands = palloc(sizeof(HnswCandidate) * (n + 1));
+		cvecs = palloc(sizeof(float *) * (n + 1));
+		selected = palloc(sizeof(bool) * (n + 1));
+		for (int i = 0; i < n; i++)
+		{
+			float	   *v = vecs + (Size) d->dims * ncands;
+
+			if (!HnswReadElementVector(index, m, &old[i], v, d->dims))
+				continue;		/* a dangling link: drop it */
+			cands[ncands].tid = old[i];
+			cands[ncands].dist = HnswDist(d, tvec, v);
+			ncands++;
+		}
+		memcpy(vecs + (Size) d->dims * ncands, newvec, sizeof(float) * d->dims);
+		cands[ncands].tid = *newtid;
+		cands[ncands].dist = HnswDist(d, tvec, newvec);
+		ncands++;
+
+		/* sort candidates together with their vectors */
+		for (int i = 0; i < ncands; i++)
+			cands[i].idx = i;
+		qsort(cands, ncands, sizeof(HnswCandidate), candidate_cmp);
+		for (int i = 0; i < ncands; i++)
+			cvecs[i] = vecs + (Size) d->dims * cands[i].idx;
+
+		nsel = HnswSelectNeighbors(d, cands, ncands, cvecs, cap, selected);
+		links = palloc(sizeof(ItemPointerData) * nsel);
+		nsel = 0;
+		for (int i = 0; i < ncands; i++)
+			if (selected[i])
+				links[nsel++] = cands[i].tid;
+
+		if (HnswReplaceLinks(index, m, tid, layer, old, n, links, nsel))
+			break;
+	}
+}
+
+/*
+ * Insert one prepared vector as a new element of the given level.  Holds
+ * the update lock throughout (see hnsw.h), in exclusive mode only when the
+ * entry point may change.
+ */
+void
+HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
+				 const float *vec, ItemPointer heaptid, int level)
+{
+	LOCKMODE	lockmode = ShareLock;
+	HnswMetaPageData meta;
+	int			toplayer;
+	ItemPointerData **layerlinks;
+	int		   *nlinks;
+	Size		size;
+	HnswElementTuple tup;
+	ItemPointerData tid;
+
+	LockPage(index, HNSW_UPDATE_LOCK, lockmode);
+	meta = HnswReadMeta(index);
+	if (!ItemPointerIsValid(&meta.entry) || level > meta.entry_level)
+	{
+		UnlockPage(index, HNSW_UPDATE_LOCK, lockmode);
+		lockmode = ExclusiveLock;
+		LockPage(index, HNSW_UPDATE_LOCK, lockmode);
+		meta = HnswReadMeta(index);
+	}
+
+	layerlinks = palloc0(sizeof(ItemPointerData *) * (level + 1));
+	nlinks = palloc0(sizeof(int) * (level + 1));
+	toplayer = Min(level, meta.entry_level);
+
+	if (ItemPointerIsValid(&meta.entry))
+	{
+		HnswVisited visited;
+		HnswHeap	entries;
+		HnswCandidate ep;
+		PinCache	pc = {InvalidBuffer, InvalidBlockNumber};
+		float	   *cvec = palloc(sizeof(float) * d->dims * efc);
+
+		HnswVisitedInit(&visited, efc * m * 4);
+		HnswHeapInit(&entries, efc * 2, false);
+		if (load_candidate(index, &pc, d, m, vec, &meta.entry, &ep))
+		{
+			HnswVisitedAdd(&visited, &ep.tid);
+			HnswHeapPush(&entries, &ep);
+		}
+		pin_release(&pc);
+
+		for (int layer = meta.entry_level; layer >= 0 && entries.size > 0; layer--)
+		{
+			int			ef = layer > level ? 1 : efc;
+			HnswHeap	result;
+			HnswHeap	all;
+
+			HnswHeapInit(&result, ef + 1, true);
+			/* remember every entry, deleted or not, to seed the next layer */
+			HnswHeapInit(&all, entries.size, false);
+			for (int i = 0; i < entries.size; i++)
+				HnswHeapPush(&all, &entries.items[i]);
+
+			HnswSearchLayerDisk(index, d, m, vec, &entries, ef, layer, &visited, &result);
+
+			if (layer <= level && result.size > 0)
+			{
+				int			n = result.size;
+				HnswCandidate *cands = palloc(sizeof(HnswCandidate) * n);
+				const float **vecs = palloc(sizeof(float *) * n);
+				bool	   *selected = palloc(sizeof(bool) * n);
+				int			cap = HnswLayerCapacity(m, layer);
+				int			ncands = 0;
+				int			nsel;
+
+				/* nearest first, each with its vector */
+				for (int i = n - 1; i >= 0; i--)
+					cands[i] = HnswHeapPop(&result);
+				for (int i = 0; i < n; i++)
+				{
+					float	   *v = cvec + (Size) d->dims * ncands;
+
+					if (!HnswReadElementVector(index, m, &cands[i].tid, v, d->dims))
+						continue;
+					cands[ncands] = cands[i];
+					vecs[ncands] = v;
+					ncands++;
+				}
+				nsel = HnswSelectNeighbors(d, cands, ncands, vecs, cap, selected);
+				layerlinks[layer] = palloc(sizeof(ItemPointerData) * Max(nsel, 1));
+				for (int i = 0; i < ncands; i++)
+					if (selected[i])
+						layerlinks[layer][nlinks[layer]++] = cands[i].tid;
+
+				/* the next layer starts from all of this layer's nearest */
+				HnswHeapInit(&entries, ncands * 2, false);
+				for (int i = 0; i < ncands; i++)
+					HnswHeapPush(&entries, &cands[i]);
+			}
+			else
+			{
+				/* greedy descent: carry the nearest on */
+				HnswHeapInit(&entries, 8, false);
+				if (result.size > 0)
+				{
+					while (result.size > 1)
+						HnswHeapPop(&result);
+					HnswHeapPush(&entries, &result.items[0]);
+				}
+				else if (all.size > 0)
+					HnswHeapPush(&entries, &all.items[0]);
+			}
+			/* each layer is searched afresh, starting from the entries */
+			HnswVisitedReset(&visited);
+			for (int i = 0; i < entries.size; i++)
+				HnswVisitedAdd(&visited, &entries.items[i].tid);
+		}
+	}
+
+	/* the new element, with its links */
+	size = HnswElementTupleSize(m, level, d->dims);
+	tup = palloc0(size);
+	tup->type = HNSW_ELEMENT_TUPLE;
+	tup->level = level;
+	tup->heaptid = *heaptid;
+	tup->dims = d->dims;
+	for (int layer = 0; layer <= level; layer++)
+	{
+		HnswElementCounts(tup)[layer] = nlinks[layer];
+		if (nlinks[layer] > 0)
+			memcpy(HnswElementLinks(tup, m, layer), layerlinks[layer],
+				   sizeof(ItemPointerData) * nlinks[layer]);
+	}
+	memcpy(HnswElementVector(tup, m), vec, sizeof(float) * d->dims);
+	tid = place_tuple(index, tup, size);
+
+	/* a new top: it becomes the entry point (we hold the exclusive lock) */
+	if (!ItemPointerIsValid(&meta.entry) || level > meta.entry_level)
+	{
+		Buffer		buf = ReadBuffer(index, HNSW_METAPAGE_BLKNO);
+		GenericXLogState *state;
+		Page		page;
+		HnswMetaPage m2;
+
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		state = GenericXLogStart(index);
+		page = GenericXLogRegisterBuffer(state, buf, 0);
+		HnswCheckMetaPage(index, page);
+		m2 = HnswPageGetMeta(page);
+		m2->entry = tid;
+		m2->entry_level = level;
+		m2->inserted++;
+		GenericXLogFinish(state);
+		UnlockReleaseBuffer(buf);
+	}
+
+	/* links back from the new neighbours */
+	for (int layer = toplayer; layer >= 0; layer--)
+		for (int i = 0; i < nlinks[layer]; i++)
+			add_backlink(index, d, m, &layerlinks[layer][i], layer, &tid, vec);
+
+	UnlockPage(index, HNSW_UPDATE_LOCK, lockmode);
+}
+
+/*
+ * A whole search for a query: greedy descent from the entry point, then a
+ * best-first search of layer 0 keeping ef.  Returns how many live elements
+ * were found; *out gets them nearest first.
+ */
+int
+HnswSearchDisk(Relation index, const HnswDistance *d, int m, const float *q,
+			   ItemPointer entry, int entry_level, int ef, HnswCandidate **out)
+{
+	HnswVisited visited;
+	HnswHeap	entries;
+	HnswHeap	result;
+	HnswCandidate ep;
+	PinCache	pc = {InvalidBuffer, InvalidBlockNumber};
+	bool		found;
+	int			n;
+
+	*out = NULL;
+	found = load_candidate(index, &pc, d, m, q, entry, &ep);
+	pin_release(&pc);
+	if (!found)
+		return 0;
+
+	HnswVisitedInit(&visited, ef * m * 4);
+	HnswHeapInit(&entries, ef * 2, false);
+	HnswHeapInit(&result, ef + 1, true);
+	HnswVisitedAdd(&visited, &ep.tid);
+	HnswHeapPush(&entries, &ep);
+
+	for (int layer = entry_level; layer >= 0; layer--)
+	{
+		HnswCandidate best = ep;
+
+		HnswSearchLayerDisk(index, d, m, q, &entries, layer > 0 ? 1 : ef, layer,
+							&visited, &result);
+		if (layer == 0)
+			break;
+		/* carry the nearest (live, or else the last entry) one layer down */
+		if (result.size > 0)
+		{
+			while (result.size > 1)
+				HnswHeapPop(&result);
+			best = HnswHeapPop(&result);
+		}
+		ep = best;
+		entries.size = 0;
+		result.size = 0;
+		HnswVisitedReset(&visited);
+		HnswVisitedAdd(&visited, &ep.tid);
+		HnswHeapPush(&entries, &ep);
+	}
+
+	n = result.size;
+	*out = palloc(sizeof(HnswCandidate) * Max(n, 1));
+	for (int i = n - 1; i >= 0; i--)
+		(*out)[i] = HnswHeapPop(&result);
+	return n;
+}

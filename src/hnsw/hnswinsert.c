@@ -1,0 +1,56 @@
+/*-------------------------------------------------------------------------
+ * hnswinsert.c
+ *		aminsert for hnsw: one new row, inserted into the graph on disk.
+ *-------------------------------------------------------------------------
+ */
+#include "hnsw/hnsw.h"
+
+#include "miscadmin.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "types/vector.h"
+
+static uint64 insert_rng_state = 0;
+
+bool
+hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
+		   Relation heap, IndexUniqueCheck checkUnique
+		   VECEXT_AMINSERT_EXTRA_ARGS, IndexInfo *indexInfo)
+{
+	MemoryContext ctx = AllocSetContextCreate(CurrentMemoryContext, "hnsw insert",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext oldctx = MemoryContextSwitchTo(ctx);
+	HnswMetaPageData meta;
+	HnswDistance dist;
+	Vector	   *vec;
+	float	   *prepared;
+
+	/* NULLs are not indexed */
+	if (isnull[0])
+		goto done;
+
+	meta = HnswReadMeta(index);
+	vec = DatumGetVector(values[0]);
+	VecextCheckExpectedDims(meta.dims, vec->dim);
+	HnswInitDistance(&dist, index, meta.dims);
+	prepared = palloc(sizeof(float) * meta.dims);
+
+	/* zero vectors have no direction: not indexed under cosine */
+	if (HnswPrepareVector(&dist, vec->x, prepared))
+	{
+		int			level;
+
+		if (insert_rng_state == 0)
+			insert_rng_state = ((uint64) MyProcPid << 32) ^ (uint64) GetCurrentTimestamp() ^ 1;
+		level = Min(HnswRandomLevel(meta.m, HnswRandomUniform(&insert_rng_state)),
+					HnswMaxLevelForDims(meta.m, meta.dims));
+		HnswInsertOnDisk(index, &dist, meta.m, meta.ef_construction, prepared, heap_tid,
+						 level);
+	}
+
+done:
+	MemoryContextSwitchTo(oldctx);
+	MemoryContextDelete(ctx);
+	return false;
+}

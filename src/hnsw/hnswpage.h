@@ -1,0 +1,124 @@
+/*-------------------------------------------------------------------------
+ * hnswpage.h
+ *		The on-disk format of an hnsw index, and only that.
+ *
+ * Block 0 is the metapage.  Every other block is an element page holding
+ * element tuples.  An element tuple carries everything a search needs about
+ * one graph node: its heap TID, level, deleted flag, its neighbour lists
+ * for every layer and its vector, so one buffer read serves one hop.
+ * Neighbour links are element TIDs (block, offset) in the index itself.
+ *
+ * Element tuple layout (each part starts 4-byte aligned; the tuple itself
+ * is MAXALIGNed by PageAddItem):
+ *
+ *	HnswElementTupleData	header (type, level, flags, heap TID, dims)
+ *	uint16 counts[level+1]	number of used links per layer, padded to 4
+ *	ItemPointerData links[]	2m slots for layer 0, m for each layer above,
+ *							padded to 4
+ *	float4 vector[dims]		the (for cosine: normalized) vector
+ *
+ * Bump HNSW_FORMAT_VERSION whenever any struct here changes.
+ *-------------------------------------------------------------------------
+ */
+#ifndef VECEXT_HNSWPAGE_H
+#define VECEXT_HNSWPAGE_H
+
+#include "storage/block.h"
+#include "storage/bufpage.h"
+#include "storage/itemptr.h"
+
+#define HNSW_MAGIC				0x56584E48	/* "HNXV" */
+#define HNSW_FORMAT_VERSION		1
+#define HNSW_PAGE_ID			0xFF91	/* identifies hnsw pages, like nbtree's */
+
+#define HNSW_METAPAGE_BLKNO		0
+#define HNSW_FIRST_ELEMENT_BLKNO 1
+
+/* page types, in HnswPageOpaqueData.page_type */
+#define HNSW_PAGE_META			1
+#define HNSW_PAGE_ELEMENT		2
+
+/* Special space of every hnsw page. */
+typedef struct HnswPageOpaqueData
+{
+	uint16		page_type;		/* HNSW_PAGE_META or HNSW_PAGE_ELEMENT */
+	uint16		unused;			/* reserved, 0 */
+	uint32		unused2;		/* reserved, 0 */
+	uint16		unused3;		/* reserved, 0 */
+	uint16		page_id;		/* HNSW_PAGE_ID, last, as in other AMs */
+} HnswPageOpaqueData;
+
+typedef HnswPageOpaqueData *HnswPageOpaque;
+
+#define HnswPageGetOpaque(page) ((HnswPageOpaque) PageGetSpecialPointer(page))
+
+/* Metapage contents, right after the page header. */
+typedef struct HnswMetaPageData
+{
+	uint32		magic;			/* HNSW_MAGIC */
+	uint32		version;		/* HNSW_FORMAT_VERSION */
+	uint32		dims;			/* dimensions of every indexed vector */
+	uint16		m;				/* max links per layer above 0 (2m on layer 0) */
+	uint16		ef_construction;	/* candidate list size while building */
+	ItemPointerData entry;		/* entry element, invalid when the index is empty */
+	int16		entry_level;	/* level of the entry element, -1 when empty */
+	uint64		inserted;		/* elements ever added (statistics only) */
+} HnswMetaPageData;
+
+typedef HnswMetaPageData *HnswMetaPage;
+
+#define HnswPageGetMeta(page) ((HnswMetaPage) PageGetContents(page))
+
+/* HnswElementTupleData.type */
+#define HNSW_ELEMENT_TUPLE		0x45	/* 'E' */
+
+/* HnswElementTupleData.flags */
+#define HNSW_ELEMENT_DELETED	0x01	/* its heap row is dead: skip, but follow */
+
+typedef struct HnswElementTupleData
+{
+	uint8		type;			/* HNSW_ELEMENT_TUPLE */
+	uint8		level;			/* top layer of this node */
+	uint8		flags;			/* HNSW_ELEMENT_* */
+	uint8		unused;			/* reserved, 0 */
+	ItemPointerData heaptid;	/* the heap row */
+	uint16		dims;			/* length of the vector */
+	char		data[FLEXIBLE_ARRAY_MEMBER];	/* counts, links, vector */
+} HnswElementTupleData;
+
+typedef HnswElementTupleData *HnswElementTuple;
+
+#define HNSW_ELEMENT_HEADER_SIZE	offsetof(HnswElementTupleData, data)
+
+/* Link slots of a layer: 2m on layer 0, m above. */
+#define HnswLayerCapacity(m, layer) ((layer) == 0 ? 2 * (m) : (m))
+
+/* Total link slots of a node of the given level. */
+#define HnswTotalLinks(m, level)	(2 * (m) + (level) * (m))
+
+#define HNSW_ALIGN4(x)				(((x) + 3) & ~((Size) 3))
+
+#define HnswCountsSize(level)		HNSW_ALIGN4(sizeof(uint16) * ((level) + 1))
+#define HnswLinksSize(m, level)		HNSW_ALIGN4(sizeof(ItemPointerData) * HnswTotalLinks(m, level))
+
+#define HnswElementTupleSize(m, level, dims) \
+	(HNSW_ELEMENT_HEADER_SIZE + HnswCountsSize(level) + HnswLinksSize(m, level) + \
+	 sizeof(float) * (dims))
+
+#define HnswElementCounts(tup) ((uint16 *) (tup)->data)
+
+/* First link slot of a layer. */
+#define HnswElementLinks(tup, m, layer) \
+	((ItemPointerData *) ((tup)->data + HnswCountsSize((tup)->level)) + \
+	 ((layer) == 0 ? 0 : 2 * (m) + ((layer) - 1) * (m)))
+
+#define HnswElementVector(tup, m) \
+	((float *) ((tup)->data + HnswCountsSize((tup)->level) + \
+				HnswLinksSize(m, (tup)->level)))
+
+/* Largest element tuple a page holds (one tuple, its line pointer). */
+#define HNSW_MAX_TUPLE_SIZE \
+	(BLCKSZ - MAXALIGN(SizeOfPageHeaderData) - MAXALIGN(sizeof(HnswPageOpaqueData)) - \
+	 sizeof(ItemIdData))
+
+#endif							/* VECEXT_HNSWPAGE_H */

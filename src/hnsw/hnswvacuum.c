@@ -1,0 +1,395 @@
+/*-------------------------------------------------------------------------
+ * hnswvacuum.c
+ *		Vacuum for hnsw: mark, repair, free.
+ *
+ * 1. Mark: every element whose heap row is dead gets the deleted flag.
+ *    From then on searches follow it but never return it, and inserts
+ *    never link to it.
+ * 2. Repair (under the exclusive update lock, so no insert runs): every
+ *    live element that links to a deleted one gets its list re-selected
+ *    from its live links and the live links of the deleted ones it had —
+ *    a local repair, no graph search.  If the entry point was deleted, the
+ *    live element of the highest level found in this pass replaces it.
+ * 3. Free: the deleted elements' line pointers are set unused (offsets of
+ *    the others do not move) and their pages' free space goes to the free
+ *    space map, where inserts look first.
+ *
+ * A link may still point at a freed slot (a search or repair raced, or the
+ * slot was reused); readers check every link and skip what is not an
+ * element, so such a link costs a read, never a wrong answer.
+ *-------------------------------------------------------------------------
+ */
+#include "hnsw/hnsw.h"
+
+#include "access/generic_xlog.h"
+#include "commands/vacuum.h"
+#include "storage/bufmgr.h"
+#include "storage/freespace.h"
+#include "storage/lmgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+typedef struct VacuumState
+{
+	Relation	index;
+	IndexBulkDeleteResult *stats;
+	BufferAccessStrategy bas;
+	HnswMetaPageData meta;
+	HnswDistance dist;
+	HnswVisited deleted;		/* TIDs of deleted elements */
+	MemoryContext tmpctx;
+} VacuumState;
+
+static inline bool
+is_deleted(VacuumState *vs, ItemPointer tid)
+{
+	return HnswVisitedContains(&vs->deleted, tid);
+}
+
+/* Phase 1: flag elements whose heap rows are dead. */
+static void
+mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *callback_state)
+{
+	BlockNumber nblocks = RelationGetNumberOfBlocks(vs->index);
+
+	for (BlockNumber blkno = HNSW_FIRST_ELEMENT_BLKNO; blkno < nblocks; blkno++)
+	{
+		Buffer		buf;
+		Page		page;
+		OffsetNumber dead[MaxOffsetNumber];
+		int			ndead = 0;
+		OffsetNumber maxoff;
+
+		vacuum_delay_point();
+		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blkno, RBM_NORMAL, vs->bas);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		page = BufferGetPage(buf);
+		maxoff = PageIsNew(page) ? InvalidOffsetNumber : PageGetMaxOffsetNumber(page);
+		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
+		{
+			HnswElementTuple tup = HnswGetElementTuple(page, off);
+			ItemPointerData tid;
+
+			if (tup == NULL)
+				continue;
+			ItemPointerSet(&tid, blkno, off);
+			if (tup->flags & HNSW_ELEMENT_DELETED)
+				HnswVisitedAdd(&vs->deleted, &tid); /* left by an earlier vacuum */
+			else if (callback(&tup->heaptid, callback_state))
+			{
+				dead[ndead++] = off;
+				HnswVisitedAdd(&vs->deleted, &tid);
+			}
+			else
+				vs->stats->num_index_tuples++;
+		}
+		if (ndead > 0)
+		{
+			GenericXLogState *state = GenericXLogStart(vs->index);
+			Page		wpage = GenericXLogRegisterBuffer(state, buf, 0);
+
+			for (int i = 0; i < ndead; i++)
+				HnswGetElementTuple(wpage, dead[i])->flags |= HNSW_ELEMENT_DELETED;
+			GenericXLogFinish(state);
+			vs->stats->tuples_removed += ndead;
+		}
+		UnlockReleaseBuffer(buf);
+	}
+}
+
+/* Re-select one layer's links of element etid (vector evec). */
+static void
+repair_layer(VacuumState *vs, ItemPointer etid, const float *evec, int layer,
+			 const ItemPointerData *links, int nlinks)
+{
+	int			m = vs->meta.m;
+	int			cap = HnswLayerCapacity(m, layer);
+	int			maxcands = nlinks * (HnswLayerCapacity(m, 0) + 1);
+	HnswCandidate *cands = palloc(sizeof(HnswCandidate) * maxcands);
+	float	   *vecs = palloc(sizeof(float) * vs->dist.dims * maxcands);
+	const float **cvecs = palloc(sizeof(float *) * maxcands);
+	bool	   *selected = palloc(sizeof(bool) * maxcands);
+	ItemPointerData *dlinks = palloc(sizeof(ItemPointerData) * HnswLayerCapacity(m, 0));
+	ItemPointerData *newlinks = palloc(sizeof(ItemPointerData) * cap);
+	HnswVisited seen;
+	int			ncands = 0;
+	int			nsel = 0;
+
+	HnswVisitedInit(&seen, maxcands);
+	HnswVisitedAdd(&seen, etid);
+
+	for (int i = 0; i < nlinks; i++)
+	{
+		int			nd = 0;
+
+		if (!is_deleted(vs, (ItemPointer) &links[i]))
+		{
+			dlinks[0] = links[i];
+			nd = 1;
+		}
+		else
+		{
+			/* a deleted neighbour: offer its own live neighbours instead */
+			Buffer		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM,
+												 ItemPointerGetBlockNumber(&links[i]),
+												 RBM_NORMAL, vs->bas);
+			HnswElementTuple tup;
+
+			LockBuffer(buf, BUFFER_LOCK_SHARE);
+			tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(&links[i]));
+			if (tup != NULL && tup->level >= layer)
+			{
+				nd = Min(HnswElementCounts(tup)[layer], cap);
+				memcpy(dlinks, HnswElementLinks(tup, m, layer), sizeof(ItemPointerData) * nd);
+			}
+			UnlockReleaseBuffer(buf);
+		}
+
+		for (int j = 0; j < nd && ncands < maxcands; j++)
+		{
+			float	   *v = vecs + (Size) vs->dist.dims * ncands;
+
+			if (is_deleted(vs, &dlinks[j]) || !HnswVisitedAdd(&seen, &dlinks[j]))
+				continue;
+			if (!HnswReadElementVector(vs->index, m, &dlinks[j], v, vs->dist.dims))
+				continue;
+			cands[ncands].tid = dlinks[j];
+			cands[ncands].idx = ncands;
+			cands[ncands].dist = HnswDist(&vs->dist, evec, v);
+			ncands++;
+		}
+	}
+
+	if (ncands > 0)
+	{
+		HnswCandidate *sorted = palloc(sizeof(HnswCandidate) * ncands);
+
+		memcpy(sorted, cands, sizeof(HnswCandidate) * ncands);
+		/* insertion sort: lists are short */
+		for (int i = 1; i < ncands; i++)
+		{
+			HnswCandidate c = sorted[i];
+			int			j = i - 1;
+
+			while (j >= 0 && sorted[j].dist > c.dist)
+			{
+				sorted[j + 1] = sorted[j];
+				j--;
+			}
+			sorted[j + 1] = c;
+		}
+		for (int i = 0; i < ncands; i++)
+			cvecs[i] = vecs + (Size) vs->dist.dims * sorted[i].idx;
+		HnswSelectNeighbors(&vs->dist, sorted, ncands, cvecs, cap, selected);
+		for (int i = 0; i < ncands; i++)
+			if (selected[i])
+				newlinks[nsel++] = sorted[i].tid;
+	}
+
+	/* no insert runs now (exclusive update lock): write unconditionally */
+	HnswReplaceLinks(vs->index, m, etid, layer, NULL, 0, newlinks, nsel);
+}
+
+/*
+ * Phase 2: repair every live element that links to a deleted one.  Returns
+ * in *best the live element of the highest level seen (entry candidate).
+ */
+static void
+repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
+{
+	BlockNumber nblocks = RelationGetNumberOfBlocks(vs->index);
+	int			m = vs->meta.m;
+	ItemPointerData *links = palloc(sizeof(ItemPointerData) * HnswTotalLinks(m, HNSW_MAX_LEVEL));
+	float	   *evec = palloc(sizeof(float) * vs->dist.dims);
+
+	ItemPointerSetInvalid(best);
+	*bestlevel = -1;
+
+	for (BlockNumber blkno = HNSW_FIRST_ELEMENT_BLKNO; blkno < nblocks; blkno++)
+	{
+		OffsetNumber maxoff;
+		Buffer		buf;
+		Page		page;
+
+		vacuum_delay_point();
+		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blkno, RBM_NORMAL, vs->bas);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		maxoff = PageIsNew(page) ? InvalidOffsetNumber : PageGetMaxOffsetNumber(page);
+
+		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
+		{
+			HnswElementTuple tup = HnswGetElementTuple(page, off);
+			ItemPointerData etid;
+			int			level;
+			uint16		counts[HNSW_MAX_LEVEL + 1];
+			bool		needs = false;
+
+			if (tup == NULL || (tup->flags & HNSW_ELEMENT_DELETED))
+				continue;
+			ItemPointerSet(&etid, blkno, off);
+			level = tup->level;
+			if (level > *bestlevel)
+			{
+				*best = etid;
+				*bestlevel = level;
+			}
+			for (int layer = 0; layer <= level; layer++)
+			{
+				counts[layer] = HnswElementCounts(tup)[layer];
+				for (int i = 0; i < counts[layer]; i++)
+					if (is_deleted(vs, &HnswElementLinks(tup, m, layer)[i]))
+						needs = true;
+			}
+			if (!needs)
+				continue;
+
+			/* copy what the repair needs, let go of the page, repair */
+			memcpy(links, HnswElementLinks(tup, m, 0), sizeof(ItemPointerData) * HnswTotalLinks(m, level));
+			memcpy(evec, HnswElementVector(tup, m), sizeof(float) * vs->dist.dims);
+			LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+			for (int layer = 0; layer <= level; layer++)
+			{
+				ItemPointerData *ll = links + (layer == 0 ? 0 : 2 * m + (layer - 1) * m);
+				bool		layer_needs = false;
+
+				for (int i = 0; i < counts[layer]; i++)
+					if (is_deleted(vs, &ll[i]))
+						layer_needs = true;
+				if (layer_needs)
+				{
+					MemoryContext oldctx = MemoryContextSwitchTo(vs->tmpctx);
+
+					repair_layer(vs, &etid, evec, layer, ll, counts[layer]);
+					MemoryContextSwitchTo(oldctx);
+					MemoryContextReset(vs->tmpctx);
+				}
+			}
+			LockBuffer(buf, BUFFER_LOCK_SHARE);
+			/* the page may have changed while unlocked: re-read */
+			page = BufferGetPage(buf);
+			maxoff = PageGetMaxOffsetNumber(page);
+		}
+		UnlockReleaseBuffer(buf);
+	}
+}
+
+/* Point the metapage at a new entry (or at none). */
+static void
+set_entry(Relation index, ItemPointer entry, int level)
+{
+	Buffer		buf = ReadBuffer(index, HNSW_METAPAGE_BLKNO);
+	GenericXLogState *state;
+	Page		page;
+	HnswMetaPage meta;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	state = GenericXLogStart(index);
+	page = GenericXLogRegisterBuffer(state, buf, 0);
+	HnswCheckMetaPage(index, page);
+	meta = HnswPageGetMeta(page);
+	meta->entry = *entry;
+	meta->entry_level = level;
+	GenericXLogFinish(state);
+	UnlockReleaseBuffer(buf);
+}
+
+/* Phase 3: free the deleted elements' space. */
+static void
+free_deleted(VacuumState *vs)
+{
+	BlockNumber nblocks = RelationGetNumberOfBlocks(vs->index);
+
+	for (BlockNumber blkno = HNSW_FIRST_ELEMENT_BLKNO; blkno < nblocks; blkno++)
+	{
+		Buffer		buf;
+		Page		page;
+		OffsetNumber dead[MaxOffsetNumber];
+		int			ndead = 0;
+		OffsetNumber maxoff;
+
+		vacuum_delay_point();
+		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blkno, RBM_NORMAL, vs->bas);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		page = BufferGetPage(buf);
+		maxoff = PageIsNew(page) ? InvalidOffsetNumber : PageGetMaxOffsetNumber(page);
+		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
+		{
+			HnswElementTuple tup = HnswGetElementTuple(page, off);
+
+			if (tup != NULL && (tup->flags & HNSW_ELEMENT_DELETED))
+				dead[ndead++] = off;
+		}
+		if (ndead > 0)
+		{
+			GenericXLogState *state = GenericXLogStart(vs->index);
+			Page		wpage = GenericXLogRegisterBuffer(state, buf, 0);
+
+			/* highest offset first: keeps the other line pointers in place */
+			for (int i = ndead - 1; i >= 0; i--)
+				PageIndexTupleDeleteNoCompact(wpage, dead[i]);
+			GenericXLogFinish(state);
+		}
+		if (!PageIsNew(page) && HnswPageGetOpaque(page)->page_type == HNSW_PAGE_ELEMENT)
+			RecordPageWithFreeSpace(vs->index, blkno, PageGetFreeSpace(page));
+		UnlockReleaseBuffer(buf);
+	}
+	FreeSpaceMapVacuum(vs->index);
+}
+
+IndexBulkDeleteResult *
+hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
+			   IndexBulkDeleteCallback callback, void *callback_state)
+{
+	VacuumState vs;
+
+	if (stats == NULL)
+		stats = palloc0(sizeof(IndexBulkDeleteResult));
+
+	vs.index = info->index;
+	vs.stats = stats;
+	vs.bas = GetAccessStrategy(BAS_BULKREAD);
+	vs.meta = HnswReadMeta(info->index);
+	HnswInitDistance(&vs.dist, info->index, vs.meta.dims);
+	HnswVisitedInit(&vs.deleted, 1024);
+	vs.tmpctx = AllocSetContextCreate(CurrentMemoryContext, "hnsw vacuum",
+									  ALLOCSET_DEFAULT_SIZES);
+
+	stats->num_index_tuples = 0;
+	mark_deleted(&vs, callback, callback_state);
+
+	if (vs.deleted.count > 0)
+	{
+		ItemPointerData best;
+		int			bestlevel;
+
+		LockPage(info->index, HNSW_UPDATE_LOCK, ExclusiveLock);
+		vs.meta = HnswReadMeta(info->index);
+		repair_graph(&vs, &best, &bestlevel);
+		if (ItemPointerIsValid(&vs.meta.entry) && is_deleted(&vs, &vs.meta.entry))
+			set_entry(info->index, &best, bestlevel);
+		free_deleted(&vs);
+		UnlockPage(info->index, HNSW_UPDATE_LOCK, ExclusiveLock);
+	}
+
+	stats->num_pages = RelationGetNumberOfBlocks(info->index);
+	MemoryContextDelete(vs.tmpctx);
+	FreeAccessStrategy(vs.bas);
+	return stats;
+}
+
+IndexBulkDeleteResult *
+hnswvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
+{
+	if (info->analyze_only)
+		return stats;
+	if (stats == NULL)
+	{
+		/* no bulkdelete ran: report the heap's count as an estimate */
+		stats = palloc0(sizeof(IndexBulkDeleteResult));
+		stats->num_index_tuples = info->num_heap_tuples;
+		stats->estimated_count = info->estimated_count;
+	}
+	stats->num_pages = RelationGetNumberOfBlocks(info->index);
+	return stats;
+}
