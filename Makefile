@@ -27,7 +27,7 @@ include $(PGXS)
 test/unit/test_kernels: test/unit/test_kernels.c src/distance/distance.c src/distance/distance_x86.c src/distance/distance.h
 	$(CC) -O2 -Wall -Wextra -Werror -I$(srcdir)/src -o $@ $(filter %.c,$^) -lm
 
-.PHONY: unittest test quickstart
+.PHONY: unittest test quickstart bench
 unittest: test/unit/test_kernels
 
 test:
@@ -35,3 +35,6 @@ test:
 
 quickstart:
 	bash examples/quickstart/run.sh
+
+bench:
+	bash bench/run.sh

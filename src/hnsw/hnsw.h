@@ -186,6 +186,8 @@ extern int	HnswSearchDisk(Relation index, const HnswDistance *d, int m, const fl
 extern bool HnswReplaceLinks(Relation index, int m, ItemPointer tid, int layer,
 							 const ItemPointerData *expect, int nexpect,
 							 const ItemPointerData *links, int n);
+extern bool HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid,
+							int layer, ItemPointer newtid, const float *newvec, bool force);
 extern bool HnswReadElementVector(Relation index, int m, ItemPointer tid, float *out,
 								  int dims);
 extern void HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,

@@ -473,7 +473,7 @@ mem_insert(BuildLocal *bl, int32 n)
 			entries[i] = HnswHeapPop(&result);
 		nentries = nres;
 
-		nsel = mem_select(bl, entries, nentries, g->m, sel);
+		nsel = mem_select(bl, entries, nentries, HnswLayerCapacity(g->m, layer), sel);
 		node_lock(g, node, LW_EXCLUSIVE);
 		memcpy(node_links(g, node, layer), sel, sizeof(int32) * nsel);
 		node_counts(node)[layer] = nsel;
@@ -849,6 +849,9 @@ build_parallel(Relation heap, Relation index, IndexInfo *indexInfo, int nworkers
 	shm_toc_insert(pcxt->toc, PARALLEL_KEY_HNSW_GRAPH, graph);
 
 	LaunchParallelWorkers(pcxt);
+	ereport(DEBUG1,
+			(errmsg_internal("hnsw build of \"%s\" with %d parallel workers launched of %d planned",
+							 RelationGetRelationName(index), pcxt->nworkers_launched, nworkers)));
 
 	/* the leader takes part too */
 	parallel_scan_and_build(shared, graph, heap, index, indexInfo, shared->seed);

@@ -565,15 +565,20 @@ HnswReplaceLinks(Relation index, int m, ItemPointer tid, int layer,
 }
 
 /*
- * Make the element at tid (vector tvec) link back to newtid on a layer.
- * With room, append; when full, re-select its links among the old ones and
- * the new one.  The vectors are read without holding the page, and the
- * result written only if the list did not change meanwhile.
+ * Make the element at tid link back to newtid on a layer.  With room,
+ * append; when full, re-select its links among the old ones and the new one.
+ * The vectors are read without holding the page, and the result written only
+ * if the list did not change meanwhile.  With force, newtid is kept even when
+ * the heuristic would drop it (it replaces the farthest link): the caller
+ * uses that to make sure a new element has at least one way in.  Returns
+ * whether the list now links to newtid.
  */
-static void
-add_backlink(Relation index, const HnswDistance *d, int m, ItemPointer tid, int layer,
-			 ItemPointer newtid, const float *newvec)
+bool
+HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, int layer,
+				ItemPointer newtid, const float *newvec, bool force)
 {
+	bool		linked = false;
+
 	int			cap = HnswLayerCapacity(m, layer);
 	ItemPointerData *old = palloc(sizeof(ItemPointerData) * (cap + 1));
 	float	   *vecs = palloc(sizeof(float) * d->dims * (cap + 2));
@@ -605,6 +610,7 @@ add_backlink(Relation index, const HnswDistance *d, int m, ItemPointer tid, int 
 		if (n < 0)
 		{
 			UnlockReleaseBuffer(buf);
+			linked = true;		/* already there */
 			break;
 		}
 		if (n < cap)
@@ -617,6 +623,7 @@ add_backlink(Relation index, const HnswDistance *d, int m, ItemPointer tid, int 
 			HnswElementCounts(tup)[layer] = n + 1;
 			GenericXLogFinish(state);
 			UnlockReleaseBuffer(buf);
+			linked = true;
 			break;
 		}
 
@@ -651,15 +658,29 @@ add_backlink(Relation index, const HnswDistance *d, int m, ItemPointer tid, int 
 			cvecs[i] = vecs + (Size) d->dims * cands[i].idx;
 
 		nsel = HnswSelectNeighbors(d, cands, ncands, cvecs, cap, selected);
-		links = palloc(sizeof(ItemPointerData) * nsel);
+		links = palloc(sizeof(ItemPointerData) * cap);
 		nsel = 0;
+		linked = false;
 		for (int i = 0; i < ncands; i++)
 			if (selected[i])
+			{
 				links[nsel++] = cands[i].tid;
+				linked |= ItemPointerEquals(&cands[i].tid, newtid);
+			}
+		if (!linked && force)
+		{
+			/* keep the new one in place of the farthest kept link */
+			if (nsel == cap)
+				nsel--;
+			links[nsel++] = *newtid;
+			linked = true;
+		}
 
 		if (HnswReplaceLinks(index, m, tid, layer, old, n, links, nsel))
 			break;
+		linked = false;
 	}
+	return linked;
 }
 
 /*
@@ -816,10 +837,21 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 		UnlockReleaseBuffer(buf);
 	}
 
-	/* links back from the new neighbours */
+	/*
+	 * Links back from the new neighbours.  If every one of them drops the new
+	 * element, the nearest must keep it: an element nothing links to could
+	 * never be found.
+	 */
 	for (int layer = toplayer; layer >= 0; layer--)
+	{
+		bool		linked = false;
+
 		for (int i = 0; i < nlinks[layer]; i++)
-			add_backlink(index, d, m, &layerlinks[layer][i], layer, &tid, vec);
+			linked |= HnswAddBacklink(index, d, m, &layerlinks[layer][i], layer, &tid, vec,
+									  false);
+		if (!linked && nlinks[layer] > 0)
+			HnswAddBacklink(index, d, m, &layerlinks[layer][0], layer, &tid, vec, true);
+	}
 
 	UnlockPage(index, HNSW_UPDATE_LOCK, lockmode);
 }

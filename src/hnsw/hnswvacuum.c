@@ -13,6 +13,8 @@
  * 3. Free: the deleted elements' line pointers are set unused (offsets of
  *    the others do not move) and their pages' free space goes to the free
  *    space map, where inserts look first.
+ * 4. Reconnect orphans: a live element that no live element links to any
+ *    more is linked from the nearest elements a search for it finds.
  *
  * A link may still point at a freed slot (a search or repair raced, or the
  * slot was reused); readers check every link and skip what is not an
@@ -188,6 +190,21 @@ repair_layer(VacuumState *vs, ItemPointer etid, const float *evec, int layer,
 
 	/* no insert runs now (exclusive update lock): write unconditionally */
 	HnswReplaceLinks(vs->index, m, etid, layer, NULL, 0, newlinks, nsel);
+
+	/*
+	 * The element may have lost its in-links with the deleted ones: each new
+	 * neighbour is offered a link back, as an insert would do, so that the
+	 * element stays reachable.
+	 */
+	for (int i = 0; i < nsel; i++)
+	{
+		bool		known = false;
+
+		for (int j = 0; j < nlinks && !known; j++)
+			known = ItemPointerEquals(&newlinks[i], (ItemPointer) &links[j]);
+		if (!known)
+			HnswAddBacklink(vs->index, &vs->dist, m, &newlinks[i], layer, etid, evec, false);
+	}
 }
 
 /*
@@ -271,6 +288,87 @@ repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
 			maxoff = PageGetMaxOffsetNumber(page);
 		}
 		UnlockReleaseBuffer(buf);
+	}
+}
+
+/*
+ * Reconnect orphans: a live element whose in-links all came from deleted
+ * elements is unreachable even though its own links are fine, so the repair
+ * above never saw it.  Find every live element no live element links to on
+ * layer 0, search for its own vector, and offer it as a link to the nearest
+ * elements found, as an insert would.
+ */
+static void
+reconnect_orphans(VacuumState *vs)
+{
+	BlockNumber nblocks = RelationGetNumberOfBlocks(vs->index);
+	int			m = vs->meta.m;
+	HnswMetaPageData meta = HnswReadMeta(vs->index);
+	HnswVisited referenced;
+	float	   *vec = palloc(sizeof(float) * vs->dist.dims);
+
+	if (!ItemPointerIsValid(&meta.entry))
+		return;
+
+	HnswVisitedInit(&referenced, 1024);
+	HnswVisitedAdd(&referenced, &meta.entry);
+	for (int pass = 0; pass < 2; pass++)
+	{
+		for (BlockNumber blkno = HNSW_FIRST_ELEMENT_BLKNO; blkno < nblocks; blkno++)
+		{
+			Buffer		buf;
+			Page		page;
+			OffsetNumber maxoff;
+
+			vacuum_delay_point();
+			buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blkno, RBM_NORMAL, vs->bas);
+			LockBuffer(buf, BUFFER_LOCK_SHARE);
+			page = BufferGetPage(buf);
+			maxoff = PageIsNew(page) ? InvalidOffsetNumber : PageGetMaxOffsetNumber(page);
+			for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
+			{
+				HnswElementTuple tup = HnswGetElementTuple(page, off);
+				ItemPointerData tid;
+				HnswCandidate *found;
+				int			nfound;
+
+				if (tup == NULL || (tup->flags & HNSW_ELEMENT_DELETED))
+					continue;
+				if (pass == 0)
+				{
+					/* pass 0: every layer-0 target is referenced */
+					for (int i = 0; i < HnswElementCounts(tup)[0]; i++)
+						HnswVisitedAdd(&referenced, &HnswElementLinks(tup, m, 0)[i]);
+					continue;
+				}
+				ItemPointerSet(&tid, blkno, off);
+				if (HnswVisitedContains(&referenced, &tid))
+					continue;
+
+				/* pass 1: an orphan */
+				memcpy(vec, HnswElementVector(tup, m), sizeof(float) * vs->dist.dims);
+				LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+				{
+					MemoryContext oldctx = MemoryContextSwitchTo(vs->tmpctx);
+					bool		linked = false;
+
+					nfound = HnswSearchDisk(vs->index, &vs->dist, m, vec, &meta.entry,
+											meta.entry_level, meta.ef_construction, &found);
+
+					/* the nearest keeps it even against the heuristic */
+					for (int i = 0; i < Min(nfound, m); i++)
+						if (!ItemPointerEquals(&found[i].tid, &tid))
+							linked |= HnswAddBacklink(vs->index, &vs->dist, m, &found[i].tid, 0,
+													  &tid, vec, !linked);
+					MemoryContextSwitchTo(oldctx);
+					MemoryContextReset(vs->tmpctx);
+				}
+				LockBuffer(buf, BUFFER_LOCK_SHARE);
+				page = BufferGetPage(buf);
+				maxoff = PageGetMaxOffsetNumber(page);
+			}
+			UnlockReleaseBuffer(buf);
+		}
 	}
 }
 
@@ -369,6 +467,7 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		if (ItemPointerIsValid(&vs.meta.entry) && is_deleted(&vs, &vs.meta.entry))
 			set_entry(info->index, &best, bestlevel);
 		free_deleted(&vs);
+		reconnect_orphans(&vs);
 		UnlockPage(info->index, HNSW_UPDATE_LOCK, ExclusiveLock);
 	}
 
