@@ -577,8 +577,11 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	MemoryContextSwitchTo(oldctx);
 	MemoryContextReset(bs->tmpctx);
 
-	if (!bs->parallel && (uint64) bs->indtuples % HNSW_PROGRESS_INTERVAL == 0)
-		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) bs->indtuples);
+	/* the leader reports; in a parallel build, the shared graph's count */
+	if (!IsParallelWorker() && (uint64) bs->indtuples % HNSW_PROGRESS_INTERVAL == 0)
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE,
+									 bs->parallel && !bs->flushed ?
+									 (int64) bs->graph->nnodes : (int64) bs->indtuples);
 }
 
 /* writing --------------------------------------------------------------- */

@@ -1,0 +1,101 @@
+# Copyright: vecext developers
+#
+# 006_build_progress.pl
+#	CREATE INDEX ... USING hnsw reports its phases and tuple counts in
+#	pg_stat_progress_create_index, serially and in parallel, and the
+#	parallel build gives an index as good as the serial one.
+
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('progress');
+$node->init;
+$node->append_conf('postgresql.conf', qq{
+max_parallel_maintenance_workers = 1
+max_worker_processes = 8
+maintenance_work_mem = '256MB'
+});
+$node->start;
+
+my $rows = 40000;
+my $dim = 64;
+$node->safe_psql('postgres', qq{
+CREATE EXTENSION vecext;
+SELECT setseed(0.3);
+CREATE TABLE t (id int, v vector($dim));
+INSERT INTO t SELECT i, (SELECT array_agg(random() ORDER BY d) FROM generate_series(1, $dim) d WHERE i > 0)::vector($dim)
+FROM generate_series(1, $rows) i;
+ANALYZE t;
+});
+
+# Build in a background session and watch it from this one.
+sub watch_build
+{
+	my ($workers) = @_;
+	my %seen;
+	my $max_done = 0;
+	my $bg = $node->background_psql('postgres', on_error_stop => 1);
+	$node->safe_psql('postgres', 'DROP INDEX IF EXISTS t_v_idx');
+	$bg->query_until(qr/started/, qq{
+SET max_parallel_maintenance_workers = $workers;
+SET min_parallel_table_scan_size = 0;
+\\echo started
+CREATE INDEX t_v_idx ON t USING hnsw (v) WITH (m = 16, ef_construction = 200);
+\\echo built
+});
+	my $deadline = time() + 240;
+	while (time() < $deadline)
+	{
+		my $r = $node->safe_psql('postgres', q{
+SELECT phase || '|' || tuples_done || '|' || tuples_total
+FROM pg_stat_progress_create_index WHERE relid = 't'::regclass});
+		last if $r eq '' && $node->safe_psql('postgres',
+			"SELECT count(*) FROM pg_class WHERE relname = 't_v_idx'") eq '1'
+			&& keys %seen;
+		if ($r ne '')
+		{
+			my ($phase, $done, $total) = split /\|/, $r;
+			$seen{$phase} = 1;
+			$max_done = $done if $done > $max_done;
+		}
+		select(undef, undef, undef, 0.05);
+	}
+	$bg->quit;
+	return (\%seen, $max_done);
+}
+
+for my $workers (0, 1)
+{
+	my ($seen, $max_done) = watch_build($workers);
+	note "workers $workers: phases seen: " . join(', ', sort keys %$seen) . "; max tuples_done $max_done";
+	ok($seen->{'building index: loading tuples'},
+		"workers $workers: phase 'building index: loading tuples' is reported");
+	cmp_ok($max_done, '>', 0, "workers $workers: tuples_done advances during the build");
+	cmp_ok($max_done, '<=', $rows, "workers $workers: tuples_done never exceeds the row count");
+
+	# the index built this way reaches every sampled row (a wide search:
+	# uniform data is hard, and this checks reachability, not recall)
+	is( $node->safe_psql('postgres', q{
+SET enable_seqscan = off;
+SET hnsw.ef_search = 400;
+SELECT count(*) FROM (SELECT * FROM t WHERE id % 100 = 0) a
+LEFT JOIN LATERAL (SELECT b.id FROM t b ORDER BY b.v <-> a.v LIMIT 1) nn ON true
+WHERE nn.id IS DISTINCT FROM a.id}),
+		'0', "workers $workers: a sample of rows is found by its own vector");
+}
+
+# The parallel build really launches a worker.
+my ($ret, $stdout, $stderr) = $node->psql('postgres', q{
+SET client_min_messages = debug1;
+SET max_parallel_maintenance_workers = 1;
+SET min_parallel_table_scan_size = 0;
+DROP INDEX t_v_idx;
+CREATE INDEX t_v_idx ON t USING hnsw (v);
+});
+like($stderr, qr/hnsw build of "t_v_idx" with 1 parallel workers launched of 1 planned/,
+	'a parallel build launches its worker');
+
+done_testing();
