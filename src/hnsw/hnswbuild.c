@@ -37,6 +37,7 @@
 #include "commands/progress.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
+#include "optimizer/paths.h"
 #include "pgstat.h"
 #include "storage/bufmgr.h"
 #include "storage/spin.h"
@@ -56,6 +57,9 @@
 
 /* room for the header and rounding when sizing an arena from an estimate */
 #define HNSW_ARENA_SLACK			(1024 * 1024)
+
+/* maintenance_work_mem each participant of a parallel build needs, as for btree */
+#define HNSW_PARALLEL_MIN_MEM_KB	32768
 
 /* progress is reported every this many tuples */
 #define HNSW_PROGRESS_INTERVAL		1000
@@ -876,6 +880,44 @@ build_parallel(Relation heap, Relation index, IndexInfo *indexInfo, int nworkers
 	return ok;
 }
 
+/*
+ * How many workers to ask for.  PostgreSQL plans them from the heap's own
+ * size, but vectors over about 2 kB live in its TOAST table: a table of
+ * 60000 784-dimensional vectors has a 3 MB heap and 190 MB of TOAST.  When
+ * the planner says none, count the TOAST pages too, under the planner's
+ * other conditions (no temporary table, no index expression or predicate,
+ * HNSW_PARALLEL_MIN_MEM_KB of maintenance_work_mem per participant).
+ */
+static int
+plan_workers(Relation heap, Relation index, IndexInfo *indexInfo)
+{
+	int			nworkers = plan_create_index_workers(RelationGetRelid(heap),
+													 RelationGetRelid(index));
+	BlockNumber pages;
+	Oid			toastrelid = heap->rd_rel->reltoastrelid;
+
+	if (nworkers > 0 || max_parallel_maintenance_workers == 0 || !IsUnderPostmaster ||
+		heap->rd_rel->relpersistence == RELPERSISTENCE_TEMP ||
+		indexInfo->ii_Expressions != NIL || indexInfo->ii_Predicate != NIL ||
+		!OidIsValid(toastrelid))
+		return nworkers;
+
+	pages = RelationGetNumberOfBlocks(heap);
+	{
+		Relation	toast = table_open(toastrelid, AccessShareLock);
+
+		pages += RelationGetNumberOfBlocks(toast);
+		table_close(toast, AccessShareLock);
+	}
+	if ((double) pages < (double) min_parallel_table_scan_size)
+		return 0;
+
+	nworkers = max_parallel_maintenance_workers;
+	while (nworkers > 0 && maintenance_work_mem / (nworkers + 1) < HNSW_PARALLEL_MIN_MEM_KB)
+		nworkers--;
+	return nworkers;
+}
+
 /* CREATE INDEX ---------------------------------------------------------- */
 
 /*
@@ -938,7 +980,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL,
 								 (int64) Max(heap->rd_rel->reltuples, 0));
 
-	nworkers = plan_create_index_workers(RelationGetRelid(heap), RelationGetRelid(index));
+	nworkers = plan_workers(heap, index, indexInfo);
 	if (nworkers <= 0 ||
 		!build_parallel(heap, index, indexInfo, nworkers, dims, m, efc,
 						&reltuples, &indtuples))

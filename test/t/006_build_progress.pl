@@ -98,4 +98,29 @@ CREATE INDEX t_v_idx ON t USING hnsw (v);
 like($stderr, qr/hnsw build of "t_v_idx" with 1 parallel workers launched of 1 planned/,
 	'a parallel build launches its worker');
 
+# Vectors over ~2 kB live in TOAST, so the heap alone is too small for the
+# planner to give workers; the build counts the TOAST pages too.
+$node->safe_psql('postgres', q{
+CREATE TABLE big (id int, v vector(700));
+INSERT INTO big SELECT i, (SELECT array_agg(random() ORDER BY d) FROM generate_series(1, 700) d WHERE i > 0)::vector(700)
+FROM generate_series(1, 3500) i;
+ANALYZE big;
+});
+cmp_ok($node->safe_psql('postgres', "SELECT pg_relation_size('big')"), '<', 8 * 1024 * 1024,
+	'the heap of the toasted table is under min_parallel_table_scan_size');
+($ret, $stdout, $stderr) = $node->psql('postgres', q{
+SET client_min_messages = debug1;
+SET max_parallel_maintenance_workers = 1;
+CREATE INDEX big_v_idx ON big USING hnsw (v);
+});
+like($stderr, qr/hnsw build of "big_v_idx" with 1 parallel workers launched of 1 planned/,
+	'a table whose vectors live in TOAST gets a parallel build');
+is( $node->safe_psql('postgres', q{
+SET enable_seqscan = off;
+SET hnsw.ef_search = 200;
+SELECT count(*) FROM (SELECT * FROM big WHERE id % 50 = 0) a
+LEFT JOIN LATERAL (SELECT b.id FROM big b ORDER BY b.v <-> a.v LIMIT 1) nn ON true
+WHERE nn.id IS DISTINCT FROM a.id}),
+	'0', 'the parallel build over TOASTed vectors finds sampled rows by their own vector');
+
 done_testing();
