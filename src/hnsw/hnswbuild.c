@@ -391,7 +391,9 @@ mem_insert(BuildLocal *bl, int32 n)
 	int			nentries;
 	HnswHeap	cand;
 	HnswHeap	result;
-	int32	   *sel = palloc(sizeof(int32) * HnswLayerCapacity(g->m, 0));
+	int32	   *sel = palloc(sizeof(int32) * HnswLayerCapacity(g->m, 0) * (level + 1));
+	int		   *nsel = palloc0(sizeof(int) * (level + 1));
+	int			toplayer;
 
 	SpinLockAcquire(&g->mutex);
 	ep = g->entry;
@@ -466,9 +468,15 @@ mem_insert(BuildLocal *bl, int32 n)
 	entries[0] = cur;
 	nentries = 1;
 
-	for (int layer = Min(level, eplevel); layer >= 0; layer--)
+	/*
+	 * Choose the links of every layer first and write them all before any
+	 * other node links back: until then nothing can reach this node, so no
+	 * concurrent insert finds it with empty lists, and no backlink another
+	 * process adds to it can be overwritten by its own lists.
+	 */
+	toplayer = Min(level, eplevel);
+	for (int layer = toplayer; layer >= 0; layer--)
 	{
-		int			nsel;
 		int			nres;
 
 		mem_search_layer(bl, q, entries, nentries, g->efc, layer, &cand, &result);
@@ -476,16 +484,22 @@ mem_insert(BuildLocal *bl, int32 n)
 		for (int i = nres - 1; i >= 0; i--)
 			entries[i] = HnswHeapPop(&result);
 		nentries = nres;
-
-		nsel = mem_select(bl, entries, nentries, HnswLayerCapacity(g->m, layer), sel);
-		node_lock(g, node, LW_EXCLUSIVE);
-		memcpy(node_links(g, node, layer), sel, sizeof(int32) * nsel);
-		node_counts(node)[layer] = nsel;
-		node_unlock(g, node);
-
-		for (int i = 0; i < nsel; i++)
-			mem_add_backlink(bl, sel[i], n, layer);
+		nsel[layer] = mem_select(bl, entries, nentries, HnswLayerCapacity(g->m, layer),
+								 sel + layer * HnswLayerCapacity(g->m, 0));
 	}
+
+	node_lock(g, node, LW_EXCLUSIVE);
+	for (int layer = toplayer; layer >= 0; layer--)
+	{
+		memcpy(node_links(g, node, layer), sel + layer * HnswLayerCapacity(g->m, 0),
+			   sizeof(int32) * nsel[layer]);
+		node_counts(node)[layer] = nsel[layer];
+	}
+	node_unlock(g, node);
+
+	for (int layer = toplayer; layer >= 0; layer--)
+		for (int i = 0; i < nsel[layer]; i++)
+			mem_add_backlink(bl, sel[layer * HnswLayerCapacity(g->m, 0) + i], n, layer);
 
 	if (level > eplevel)
 	{
@@ -504,6 +518,7 @@ mem_insert(BuildLocal *bl, int32 n)
 	pfree(cand.items);
 	pfree(result.items);
 	pfree(sel);
+	pfree(nsel);
 }
 
 /* build state ----------------------------------------------------------- */
@@ -546,8 +561,9 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	VecextCheckExpectedDims(bs->dims, vec->dim);
 	if (HnswPrepareVector(&bs->local.dist, vec->x, bs->vecbuf))
 	{
-		level = Min(HnswRandomLevel(bs->m, HnswRandomUniform(&bs->local.rng)),
-					bs->local.maxlevel);
+		/* one draw: Min() evaluates its arguments twice */
+		level = HnswRandomLevel(bs->m, HnswRandomUniform(&bs->local.rng));
+		level = Min(level, bs->local.maxlevel);
 		if (!bs->flushed)
 		{
 			int32		n = graph_alloc_node(bs->graph, level);
@@ -698,7 +714,6 @@ write_graph(HnswBuildState *bs)
 		meta->entry = graph_node(g, g->entry)->itid;
 		meta->entry_level = g->entry_level;
 	}
-	meta->inserted = g->nnodes;
 	MarkBufferDirty(metabuf);
 	UnlockReleaseBuffer(metabuf);
 

@@ -43,8 +43,9 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 
 		if (insert_rng_state == 0)
 			insert_rng_state = ((uint64) MyProcPid << 32) ^ (uint64) GetCurrentTimestamp() ^ 1;
-		level = Min(HnswRandomLevel(meta.m, HnswRandomUniform(&insert_rng_state)),
-					HnswMaxLevelForDims(meta.m, meta.dims));
+		/* one draw: Min() evaluates its arguments twice */
+		level = HnswRandomLevel(meta.m, HnswRandomUniform(&insert_rng_state));
+		level = Min(level, HnswMaxLevelForDims(meta.m, meta.dims));
 		HnswInsertOnDisk(index, &dist, meta.m, meta.ef_construction, prepared, heap_tid,
 						 level);
 	}

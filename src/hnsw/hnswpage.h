@@ -62,7 +62,6 @@ typedef struct HnswMetaPageData
 	uint16		ef_construction;	/* candidate list size while building */
 	ItemPointerData entry;		/* entry element, invalid when the index is empty */
 	int16		entry_level;	/* level of the entry element, -1 when empty */
-	uint64		inserted;		/* elements ever added (statistics only) */
 } HnswMetaPageData;
 
 typedef HnswMetaPageData *HnswMetaPage;
