@@ -37,4 +37,4 @@ quickstart:
 	bash examples/quickstart/run.sh
 
 bench:
-	bash bench/run.sh
+	bash bench/run.sh $(BENCH_ARGS)

@@ -40,4 +40,29 @@
 #define VECEXT_MARK_GUC_PREFIX_RESERVED(prefix) EmitWarningsOnPlaceholders(prefix)
 #endif
 
+/*
+ * A relation's physical identity, and pinning a buffer by a remembered
+ * buffer number without a buffer-table lookup: PG 16 renamed RelFileNode
+ * to RelFileLocator; PG 14 added ReadRecentBuffer (before it the hint is
+ * never used and every read goes through ReadBuffer).
+ */
+#if PG_VERSION_NUM >= 160000
+#include "storage/relfilelocator.h"
+typedef RelFileLocator VecextRelFileId;
+#define VECEXT_REL_FILE_ID(rel) ((rel)->rd_locator)
+#define VecextRelFileIdEquals(a, b) RelFileLocatorEquals(a, b)
+#else
+#include "storage/relfilenode.h"
+typedef RelFileNode VecextRelFileId;
+#define VECEXT_REL_FILE_ID(rel) ((rel)->rd_node)
+#define VecextRelFileIdEquals(a, b) RelFileNodeEquals(a, b)
+#endif
+
+#if PG_VERSION_NUM >= 140000
+#define VecextReadRecentBuffer(rel, blkno, buf) \
+	ReadRecentBuffer(VECEXT_REL_FILE_ID(rel), MAIN_FORKNUM, (blkno), (buf))
+#else
+#define VecextReadRecentBuffer(rel, blkno, buf) false
+#endif
+
 #endif							/* VECEXT_COMPAT_H */

@@ -11,6 +11,9 @@
 #include "utils/guc.h"
 
 int			hnsw_ef_search = HNSW_DEFAULT_EF_SEARCH;
+int			hnsw_iterative_scan = HNSW_ITERATIVE_SCAN_OFF;
+int			hnsw_max_scan_tuples = HNSW_DEFAULT_MAX_SCAN_TUPLES;
+double		hnsw_scan_mem_multiplier = HNSW_DEFAULT_SCAN_MEM_MULTIPLIER;
 
 static relopt_kind hnsw_relopt_kind;
 

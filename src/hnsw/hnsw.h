@@ -51,6 +51,9 @@
 #define HNSW_MIN_EF_SEARCH			1
 #define HNSW_DEFAULT_EF_SEARCH		40
 #define HNSW_MAX_EF_SEARCH			1000
+#define HNSW_DEFAULT_MAX_SCAN_TUPLES 20000
+#define HNSW_DEFAULT_SCAN_MEM_MULTIPLIER 1.0
+#define HNSW_MAX_SCAN_MEM_MULTIPLIER 1000.0
 
 /* Highest layer a node may have (also bounded by what fits on a page). */
 #define HNSW_MAX_LEVEL				16
@@ -76,7 +79,18 @@ typedef struct HnswOptions
 	int			ef_construction;
 } HnswOptions;
 
+/* hnsw.iterative_scan: what a scan does once its first ef results are used */
+typedef enum HnswIterativeScan
+{
+	HNSW_ITERATIVE_SCAN_OFF,	/* stop: at most ef_search rows */
+	HNSW_ITERATIVE_SCAN_RELAXED,	/* go on; later rows may be a little out of order */
+	HNSW_ITERATIVE_SCAN_STRICT	/* go on, never returning a row out of order */
+} HnswIterativeScan;
+
 extern int	hnsw_ef_search;
+extern int	hnsw_iterative_scan;
+extern int	hnsw_max_scan_tuples;
+extern double hnsw_scan_mem_multiplier;
 
 /*
  * How an index measures distance: one kernel called directly (no fmgr),
@@ -181,8 +195,8 @@ extern void HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m,
 								const float *q, HnswHeap *entries, int ef, int layer,
 								HnswVisited *visited, HnswHeap *result);
 extern int	HnswSearchDisk(Relation index, const HnswDistance *d, int m, const float *q,
-						   ItemPointer entry, int entry_level, int ef,
-						   HnswCandidate **out);
+						   ItemPointer entry, int entry_level, int ef, HnswCandidate **out,
+						   int *nvisited);
 extern bool HnswReplaceLinks(Relation index, int m, ItemPointer tid, int layer,
 							 const ItemPointerData *expect, int nexpect,
 							 const ItemPointerData *links, int n);

@@ -353,7 +353,8 @@ reconnect_orphans(VacuumState *vs)
 					bool		linked = false;
 
 					nfound = HnswSearchDisk(vs->index, &vs->dist, m, vec, &meta.entry,
-											meta.entry_level, meta.ef_construction, &found);
+											meta.entry_level, meta.ef_construction, &found,
+											NULL);
 
 					/* the nearest keeps it even against the heuristic */
 					for (int i = 0; i < Min(nfound, m); i++)

@@ -14,7 +14,8 @@ SELECT '[1,2,3]'::vector AS loaded;
 SHOW hnsw.ef_search;
 SHOW hnsw.foo;
 
--- hnsw.ef_search: default 40, range 1 .. 1000
+-- the hnsw GUCs: ef_search (default 40, range 1 .. 1000) and the three of
+-- iterative scans
 SELECT name, setting, min_val, max_val, boot_val, context, vartype
   FROM pg_settings WHERE name LIKE 'hnsw.%' ORDER BY name;
 SET hnsw.ef_search = 1;
