@@ -23,6 +23,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS knows no header dependencies: rebuild every object when a header
+# changes (the on-disk format lives in a header).
+$(OBJS): $(wildcard src/*.h src/*/*.h)
+
 # Standalone kernel test: every SIMD kernel against the scalar reference.
 test/unit/test_kernels: test/unit/test_kernels.c src/distance/distance.c src/distance/distance_x86.c src/distance/distance.h
 	$(CC) -O2 -Wall -Wextra -Werror -I$(srcdir)/src -o $@ $(filter %.c,$^) -lm

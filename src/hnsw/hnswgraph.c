@@ -395,15 +395,32 @@ recent_hints(Relation index)
 }
 
 /*
- * Prefetch the buffer header a hint points to: pinning it is the first
- * touch of that cache line, and a miss each time otherwise.
+ * Prefetch what pinning and reading the element at (blkno, off) will touch
+ * first, through the buffer its block had last time: the buffer header,
+ * the page header and the element's line pointer.  Nothing is pinned, so
+ * the buffer may hold another page by now; a prefetch of the wrong
+ * address is harmless.
  */
 static inline void
-prefetch_hint(RecentBuffers *r, BlockNumber blkno)
+prefetch_hint(RecentBuffers *r, BlockNumber blkno, OffsetNumber off)
 {
-	if (r != NULL && blkno < r->size && r->bufs[blkno] > 0)
-		prefetch(GetBufferDescriptor(r->bufs[blkno] - 1));
+	Buffer		hint;
+	char	   *page;
+
+	if (r == NULL || blkno >= r->size || (hint = r->bufs[blkno]) <= 0)
+		return;
+	prefetch(GetBufferDescriptor(hint - 1));
+	page = (char *) BufferGetBlock(hint);
+	prefetch(page);
+	prefetch(page + SizeOfPageHeaderData + sizeof(ItemIdData) * (off - 1));
 }
+
+/*
+ * Neighbours pinned at once while a search reads them: below the eight
+ * pins a backend tracks without a hash table (one more is the pin of the
+ * node being expanded).
+ */
+#define HNSW_READ_BATCH			6
 
 /* ReadBuffer of a main-fork block of an index, through the hints above. */
 static inline Buffer
@@ -604,7 +621,6 @@ HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m, const float *q
 	ItemPointerData *links = palloc(sizeof(ItemPointerData) * cap);
 	ItemPointerData *fresh = palloc(sizeof(ItemPointerData) * cap);
 	Buffer	   *bufs = palloc(sizeof(Buffer) * cap);
-	Page		page;
 	int			nnew;
 
 	for (int i = 0; i < entries->size; i++)
@@ -625,11 +641,11 @@ HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m, const float *q
 		n = copy_links(index, &pc, m, &c.tid, layer, links);
 
 		/*
-		 * The unvisited neighbours go through three passes, each starting
-		 * the memory reads the next one needs, so that their cache misses
-		 * overlap instead of coming one after another: find them and
-		 * prefetch their buffer headers; pin them and prefetch their line
-		 * pointers; then read them, prefetching elements ahead.
+		 * The unvisited neighbours are read in small batches, each pass
+		 * starting the memory reads the next one needs so that cache misses
+		 * overlap instead of coming one after another.  First, find them
+		 * and prefetch, through the buffer hints, their buffer headers and
+		 * the start of their pages (unpinned: only addresses come of it).
 		 */
 		nnew = 0;
 		for (int i = 0; i < n; i++)
@@ -639,42 +655,48 @@ HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m, const float *q
 			if (!HnswVisitedAdd(visited, &links[i]) || blkno == HNSW_METAPAGE_BLKNO)
 				continue;
 			fresh[nnew++] = links[i];
-			prefetch_hint(hints, blkno);
+			prefetch_hint(hints, blkno, ItemPointerGetOffsetNumber(&links[i]));
 		}
-		for (int i = 0; i < nnew; i++)
-		{
-			bufs[i] = read_buffer_hinted(hints, index, ItemPointerGetBlockNumber(&fresh[i]));
-			page = BufferGetPage(bufs[i]);
-			prefetch(page);
-			prefetch((char *) page +
-							   SizeOfPageHeaderData +
-							   sizeof(ItemIdData) * (ItemPointerGetOffsetNumber(&fresh[i]) - 1));
-		}
-		for (int i = 0; i < Min(nnew, 2); i++)
-			prefetch_tuple(BufferGetPage(bufs[i]), ItemPointerGetOffsetNumber(&fresh[i]));
-		for (int i = 0; i < nnew; i++)
-		{
-			HnswCandidate e;
-			bool		found;
 
-			if (i + 2 < nnew)
-				prefetch_tuple(BufferGetPage(bufs[i + 2]),
-							   ItemPointerGetOffsetNumber(&fresh[i + 2]));
-			LockBuffer(bufs[i], BUFFER_LOCK_SHARE);
-			found = read_candidate(BufferGetPage(bufs[i]), d, m, q, &fresh[i], &e);
-			UnlockReleaseBuffer(bufs[i]);
-			if (!found)
-				continue;
-			if (result->size < ef || e.dist < HnswHeapTop(result)->dist)
+		/*
+		 * Then, a batch at a time: pin, prefetch the element tuples, read
+		 * them, and drop the pins newest first.  A backend tracks its first
+		 * few pins in a small array and the rest in a hash table, and a
+		 * resource owner finds the newest pin first: small batches released
+		 * in reverse keep both cheap.
+		 */
+		for (int base = 0; base < nnew; base += HNSW_READ_BATCH)
+		{
+			int			cnt = Min(HNSW_READ_BATCH, nnew - base);
+
+			for (int i = base; i < base + cnt; i++)
+				bufs[i] = read_buffer_hinted(hints, index,
+											 ItemPointerGetBlockNumber(&fresh[i]));
+			for (int i = base; i < base + cnt; i++)
+				prefetch_tuple(BufferGetPage(bufs[i]), ItemPointerGetOffsetNumber(&fresh[i]));
+			for (int i = base; i < base + cnt; i++)
 			{
-				HnswHeapPush(entries, &e);
-				if (!e.deleted)
+				HnswCandidate e;
+				bool		found;
+
+				LockBuffer(bufs[i], BUFFER_LOCK_SHARE);
+				found = read_candidate(BufferGetPage(bufs[i]), d, m, q, &fresh[i], &e);
+				LockBuffer(bufs[i], BUFFER_LOCK_UNLOCK);
+				if (!found)
+					continue;
+				if (result->size < ef || e.dist < HnswHeapTop(result)->dist)
 				{
-					HnswHeapPush(result, &e);
-					if (result->size > ef)
-						HnswHeapPop(result);
+					HnswHeapPush(entries, &e);
+					if (!e.deleted)
+					{
+						HnswHeapPush(result, &e);
+						if (result->size > ef)
+							HnswHeapPop(result);
+					}
 				}
 			}
+			for (int i = base + cnt - 1; i >= base; i--)
+				ReleaseBuffer(bufs[i]);
 		}
 	}
 	pin_release(&pc);

@@ -115,12 +115,16 @@ CREATE INDEX big_v_idx ON big USING hnsw (v);
 });
 like($stderr, qr/hnsw build of "big_v_idx" with 1 parallel workers launched of 1 planned/,
 	'a table whose vectors live in TOAST gets a parallel build');
-is( $node->safe_psql('postgres', q{
+# Uniform random 700-dim vectors are hard for any HNSW graph: a few nodes
+# end up with no links into them (hnswlib, M=16, ef_construction=64 and
+# ef=200 misses 2-3 of 3500 such rows by their own vector; serial builds
+# here miss 1-4, parallel ones 4-5).  A broken build misses most rows.
+cmp_ok( $node->safe_psql('postgres', q{
 SET enable_seqscan = off;
 SET hnsw.ef_search = 200;
-SELECT count(*) FROM (SELECT * FROM big WHERE id % 50 = 0) a
+SELECT count(*) FROM big a
 LEFT JOIN LATERAL (SELECT b.id FROM big b ORDER BY b.v <-> a.v LIMIT 1) nn ON true
 WHERE nn.id IS DISTINCT FROM a.id}),
-	'0', 'the parallel build over TOASTed vectors finds sampled rows by their own vector');
+	'<=', 17, 'the parallel build over TOASTed vectors finds 99.5% of its rows by their own vector');
 
 done_testing();
