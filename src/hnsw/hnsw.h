@@ -21,6 +21,16 @@
  * 3. In a build, each in-memory node has an LWLock guarding its neighbour
  *    lists, and the graph has one guarding the entry point.  A node's lock
  *    is held only to copy or replace its lists, never while taking another.
+ * 4. Pins.  Element tuples never move or disappear while a backend holds a
+ *    pin on their page: only vacuum's free phase removes tuples (and moves
+ *    others to close the gap), and it takes a cleanup lock, which waits for
+ *    every other pin to go.  A search therefore reads a candidate's vector,
+ *    heap TID and flags with the pin alone, without the content lock: the
+ *    vector and heap TID of an element never change, and a link (read
+ *    under the share lock) to a slot freed and reused since can at worst
+ *    give a torn read of the new element, whose bounds are checked.  Such
+ *    a read can only steer the search; the rows a search returns are read
+ *    again under the share lock before they are returned.
  *-------------------------------------------------------------------------
  */
 #ifndef VECEXT_HNSW_H

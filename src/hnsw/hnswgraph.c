@@ -129,8 +129,8 @@ heap_before(const HnswHeap *h, const HnswCandidate *a, const HnswCandidate *b)
 	return h->max ? a->dist > b->dist : a->dist < b->dist;
 }
 
-void
-HnswHeapPush(HnswHeap *h, const HnswCandidate *c)
+static inline void
+heap_push(HnswHeap *h, const HnswCandidate *c)
 {
 	int			i;
 
@@ -152,8 +152,8 @@ HnswHeapPush(HnswHeap *h, const HnswCandidate *c)
 	h->items[i] = *c;
 }
 
-HnswCandidate
-HnswHeapPop(HnswHeap *h)
+static inline HnswCandidate
+heap_pop(HnswHeap *h)
 {
 	HnswCandidate top = h->items[0];
 	HnswCandidate last = h->items[--h->size];
@@ -175,6 +175,19 @@ HnswHeapPop(HnswHeap *h)
 	if (h->size > 0)
 		h->items[i] = last;
 	return top;
+}
+
+/* The same, out of line, for the other files (the search inlines them). */
+void
+HnswHeapPush(HnswHeap *h, const HnswCandidate *c)
+{
+	heap_push(h, c);
+}
+
+HnswCandidate
+HnswHeapPop(HnswHeap *h)
+{
+	return heap_pop(h);
 }
 
 /* visited set ----------------------------------------------------------- */
@@ -252,8 +265,8 @@ HnswVisitedContains(HnswVisited *v, ItemPointer tid)
 	return false;
 }
 
-bool
-HnswVisitedAdd(HnswVisited *v, ItemPointer tid)
+static inline bool
+visited_add(HnswVisited *v, ItemPointer tid)
 {
 	uint64		k = tid_key(tid);
 	uint32		j = key_hash(k) & v->mask;
@@ -268,6 +281,12 @@ HnswVisitedAdd(HnswVisited *v, ItemPointer tid)
 	if (++v->count * 2 > v->mask)
 		visited_grow(v);
 	return true;
+}
+
+bool
+HnswVisitedAdd(HnswVisited *v, ItemPointer tid)
+{
+	return visited_add(v, tid);
 }
 
 /* neighbour selection --------------------------------------------------- */
@@ -328,7 +347,7 @@ candidate_cmp(const void *a, const void *b)
 /*
  * A prefetch the compiler cannot drop: GCC 12 was seen to delete
  * __builtin_prefetch calls under a condition as dead code (their result is
- * unused), which cost a search a fifth of its speed.
+ * unused), silently.
  */
 static inline void
 prefetch(const void *p)
@@ -530,14 +549,23 @@ prefetch_tuple(Page page, OffsetNumber off)
 		prefetch(tup + 64 * line);
 }
 
-/* Distance from q to the element at tid on its locked page. */
+/*
+ * Distance from q to the element at tid on its pinned page, locked or not
+ * (see "Pins" in hnsw.h): every byte read is first checked to lie inside
+ * the page and the tuple.
+ */
 static inline bool
 read_candidate(Page page, const HnswDistance *d, int m, const float *q, ItemPointer tid,
 			   HnswCandidate *out)
 {
 	HnswElementTuple tup = element_fast(page, ItemPointerGetOffsetNumber(tid));
+	ItemId		iid;
 
 	if (tup == NULL || tup->dims != d->dims)
+		return false;
+	iid = PageGetItemId(page, ItemPointerGetOffsetNumber(tid));
+	if (ItemIdGetOffset(iid) + ItemIdGetLength(iid) > BLCKSZ ||
+		ItemIdGetLength(iid) < HnswElementTupleSize(m, tup->level, d->dims))
 		return false;
 	out->dist = HnswDist(d, q, HnswElementVector(tup, m));
 	out->tid = *tid;
@@ -625,13 +653,13 @@ HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m, const float *q
 
 	for (int i = 0; i < entries->size; i++)
 		if (!entries->items[i].deleted)
-			HnswHeapPush(result, &entries->items[i]);
+			heap_push(result, &entries->items[i]);
 	while (result->size > ef)
-		HnswHeapPop(result);
+		heap_pop(result);
 
 	while (entries->size > 0)
 	{
-		HnswCandidate c = HnswHeapPop(entries);
+		HnswCandidate c = heap_pop(entries);
 		int			n;
 
 		if (result->size >= ef && c.dist > HnswHeapTop(result)->dist)
@@ -652,7 +680,7 @@ HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m, const float *q
 		{
 			BlockNumber blkno = ItemPointerGetBlockNumber(&links[i]);
 
-			if (!HnswVisitedAdd(visited, &links[i]) || blkno == HNSW_METAPAGE_BLKNO)
+			if (!visited_add(visited, &links[i]) || blkno == HNSW_METAPAGE_BLKNO)
 				continue;
 			fresh[nnew++] = links[i];
 			prefetch_hint(hints, blkno, ItemPointerGetOffsetNumber(&links[i]));
@@ -679,19 +707,18 @@ HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m, const float *q
 				HnswCandidate e;
 				bool		found;
 
-				LockBuffer(bufs[i], BUFFER_LOCK_SHARE);
+				/* the pin keeps the tuple in place: see "Pins" in hnsw.h */
 				found = read_candidate(BufferGetPage(bufs[i]), d, m, q, &fresh[i], &e);
-				LockBuffer(bufs[i], BUFFER_LOCK_UNLOCK);
 				if (!found)
 					continue;
 				if (result->size < ef || e.dist < HnswHeapTop(result)->dist)
 				{
-					HnswHeapPush(entries, &e);
+					heap_push(entries, &e);
 					if (!e.deleted)
 					{
-						HnswHeapPush(result, &e);
+						heap_push(result, &e);
 						if (result->size > ef)
-							HnswHeapPop(result);
+							heap_pop(result);
 					}
 				}
 			}
@@ -1106,6 +1133,7 @@ HnswSearchDisk(Relation index, const HnswDistance *d, int m, const float *q,
 			   ItemPointer entry, int entry_level, int ef, HnswCandidate **out,
 			   int *nvisited)
 {
+	HnswVisited upper;
 	HnswVisited visited;
 	HnswHeap	entries;
 	HnswHeap	result;
@@ -1122,20 +1150,26 @@ HnswSearchDisk(Relation index, const HnswDistance *d, int m, const float *q,
 	if (!found)
 		return 0;
 
-	HnswVisitedInit(&visited, ef * m * 4);
 	HnswHeapInit(&entries, ef * 2, false);
 	HnswHeapInit(&result, ef + 1, true);
-	HnswVisitedAdd(&visited, &ep.tid);
-	HnswHeapPush(&entries, &ep);
 
-	for (int layer = entry_level; layer >= 0; layer--)
+	/*
+	 * The greedy descent through the upper layers visits a few dozen
+	 * elements per layer: a small visited set, cleared between layers,
+	 * serves it.  Layer 0 gets a fresh one sized for ef.
+	 */
+	if (entry_level > 0)
+		HnswVisitedInit(&upper, HnswLayerCapacity(m, 1) * 8);
+	for (int layer = entry_level; layer > 0; layer--)
 	{
 		HnswCandidate best = ep;
 
-		HnswSearchLayerDisk(index, d, m, q, &entries, layer > 0 ? 1 : ef, layer,
-							&visited, &result);
-		if (layer == 0)
-			break;
+		HnswVisitedReset(&upper);
+		HnswVisitedAdd(&upper, &ep.tid);
+		entries.size = 0;
+		result.size = 0;
+		HnswHeapPush(&entries, &ep);
+		HnswSearchLayerDisk(index, d, m, q, &entries, 1, layer, &upper, &result);
 		/* carry the nearest (live, or else the last entry) one layer down */
 		if (result.size > 0)
 		{
@@ -1144,18 +1178,57 @@ HnswSearchDisk(Relation index, const HnswDistance *d, int m, const float *q,
 			best = HnswHeapPop(&result);
 		}
 		ep = best;
-		entries.size = 0;
-		result.size = 0;
-		HnswVisitedReset(&visited);
-		HnswVisitedAdd(&visited, &ep.tid);
-		HnswHeapPush(&entries, &ep);
 	}
+
+	HnswVisitedInit(&visited, ef * m * 4);
+	HnswVisitedAdd(&visited, &ep.tid);
+	entries.size = 0;
+	result.size = 0;
+	HnswHeapPush(&entries, &ep);
+	HnswSearchLayerDisk(index, d, m, q, &entries, ef, 0, &visited, &result);
 
 	if (nvisited)
 		*nvisited = visited.count;
-	n = result.size;
-	*out = palloc(sizeof(HnswCandidate) * Max(n, 1));
-	for (int i = n - 1; i >= 0; i--)
-		(*out)[i] = HnswHeapPop(&result);
+
+	/*
+	 * The search read candidates without content locks: read every result
+	 * again under the share lock, so that only elements seen whole are
+	 * returned, with their heap TID and distance from that reading.
+	 */
+	n = 0;
+	*out = palloc(sizeof(HnswCandidate) * Max(result.size, 1));
+	while (result.size > 0)
+	{
+		HnswCandidate c = HnswHeapPop(&result);
+		Page		page = pin_and_lock(index, &pc, ItemPointerGetBlockNumber(&c.tid));
+		HnswCandidate again;
+		bool		ok = read_candidate(page, d, m, q, &c.tid, &again);
+
+		LockBuffer(pc.buf, BUFFER_LOCK_UNLOCK);
+		if (ok && !again.deleted)
+			(*out)[n++] = again;
+	}
+	pin_release(&pc);
+	/*
+	 * Nearest first.  They came out farthest first and in order, unless a
+	 * distance changed on the second reading: reverse, then an insertion
+	 * sort, which is stable and linear on sorted input.
+	 */
+	for (int i = 0; i < n / 2; i++)
+	{
+		HnswCandidate t = (*out)[i];
+
+		(*out)[i] = (*out)[n - 1 - i];
+		(*out)[n - 1 - i] = t;
+	}
+	for (int i = 1; i < n; i++)
+	{
+		HnswCandidate t = (*out)[i];
+		int			j = i;
+
+		for (; j > 0 && (*out)[j - 1].dist > t.dist; j--)
+			(*out)[j] = (*out)[j - 1];
+		(*out)[j] = t;
+	}
 	return n;
 }

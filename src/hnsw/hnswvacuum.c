@@ -409,7 +409,8 @@ free_deleted(VacuumState *vs)
 
 		vacuum_delay_point();
 		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blkno, RBM_NORMAL, vs->bas);
-		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		/* removing tuples moves others: wait out every pin (hnsw.h, "Pins") */
+		LockBufferForCleanup(buf);
 		page = BufferGetPage(buf);
 		maxoff = PageIsNew(page) ? InvalidOffsetNumber : PageGetMaxOffsetNumber(page);
 		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
