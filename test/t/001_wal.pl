@@ -53,6 +53,8 @@ $primary->init(allows_streaming => 1);
 $primary->append_conf(
 	'postgresql.conf', qq{
 wal_consistency_checking = 'generic'
+# page images make a lot of WAL: keep it until a slow standby has it
+wal_keep_size = '1GB'
 shared_buffers = 16MB
 max_connections = 20
 autovacuum = off
