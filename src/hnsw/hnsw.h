@@ -188,6 +188,7 @@ PGDLLEXPORT extern Datum hnswhandler(PG_FUNCTION_ARGS);
 extern void HnswInitPage(Page page, uint16 page_type);
 extern void HnswInitMetaPage(Page page, int dims, int m, int ef_construction);
 extern HnswMetaPageData HnswReadMeta(Relation index);
+extern void HnswSetEntry(Relation index, ItemPointer entry, int level);
 extern void HnswCheckMetaPage(Relation index, Page page);
 extern HnswElementTuple HnswGetElementTuple(Page page, OffsetNumber off);
 extern Buffer HnswNewBuffer(Relation index, ForkNumber fork);

@@ -250,33 +250,31 @@ visited_grow(HnswVisited *v)
 	pfree(old);
 }
 
+/* The slot holding key k, or the empty slot where it would go. */
+static inline uint32
+visited_slot(const HnswVisited *v, uint64 k)
+{
+	uint32		j = key_hash(k) & v->mask;
+
+	while (v->keys[j] != 0 && v->keys[j] != k)
+		j = (j + 1) & v->mask;
+	return j;
+}
+
 bool
 HnswVisitedContains(HnswVisited *v, ItemPointer tid)
 {
-	uint64		k = tid_key(tid);
-	uint32		j = key_hash(k) & v->mask;
-
-	while (v->keys[j] != 0)
-	{
-		if (v->keys[j] == k)
-			return true;
-		j = (j + 1) & v->mask;
-	}
-	return false;
+	return v->keys[visited_slot(v, tid_key(tid))] != 0;
 }
 
 static inline bool
 visited_add(HnswVisited *v, ItemPointer tid)
 {
 	uint64		k = tid_key(tid);
-	uint32		j = key_hash(k) & v->mask;
+	uint32		j = visited_slot(v, k);
 
-	while (v->keys[j] != 0)
-	{
-		if (v->keys[j] == k)
-			return false;
-		j = (j + 1) & v->mask;
-	}
+	if (v->keys[j] != 0)
+		return false;
 	v->keys[j] = k;
 	if (++v->count * 2 > v->mask)
 		visited_grow(v);
@@ -413,6 +411,13 @@ recent_hints(Relation index)
 	return RelationUsesLocalBuffers(index) ? NULL : recent_for(index);
 }
 
+/* The buffer a block was found in last time, or InvalidBuffer. */
+static inline Buffer
+hint_of(const RecentBuffers *r, BlockNumber blkno)
+{
+	return (r != NULL && blkno < r->size) ? r->bufs[blkno] : InvalidBuffer;
+}
+
 /*
  * Prefetch what pinning and reading the element at (blkno, off) will touch
  * first, through the buffer its block had last time: the buffer header,
@@ -423,10 +428,10 @@ recent_hints(Relation index)
 static inline void
 prefetch_hint(RecentBuffers *r, BlockNumber blkno, OffsetNumber off)
 {
-	Buffer		hint;
+	Buffer		hint = hint_of(r, blkno);
 	char	   *page;
 
-	if (r == NULL || blkno >= r->size || (hint = r->bufs[blkno]) <= 0)
+	if (hint == InvalidBuffer)
 		return;
 	prefetch(GetBufferDescriptor(hint - 1));
 	page = (char *) BufferGetBlock(hint);
@@ -446,13 +451,12 @@ prefetch_hint(RecentBuffers *r, BlockNumber blkno, OffsetNumber off)
 static inline Buffer
 read_buffer_hinted(RecentBuffers *r, Relation index, BlockNumber blkno)
 {
-	Buffer		buf;
+	Buffer		buf = hint_of(r, blkno);
 
 	if (r == NULL)
 		return ReadBuffer(index, blkno);
-	if (blkno < r->size && r->bufs[blkno] != InvalidBuffer &&
-		VecextReadRecentBuffer(index, blkno, r->bufs[blkno]))
-		return r->bufs[blkno];
+	if (buf != InvalidBuffer && VecextReadRecentBuffer(index, blkno, buf))
+		return buf;
 
 	buf = ReadBuffer(index, blkno);
 	if (blkno >= HNSW_RECENT_MAX_BLOCKS)
@@ -512,13 +516,16 @@ pin_release(PinCache *pc)
 }
 
 /*
- * The element tuple at off of a locked page known to be an element page
- * (any block but the metapage), or NULL.  The hot path of a search: it
- * skips the special-space check, which would cost one more cache miss per
- * page, and relies on the bounds and the tuple's type byte instead.
+ * The element tuple of dims dimensions at off of a pinned page known to be
+ * an element page (any block but the metapage), or NULL.  The hot path of
+ * a search: it skips the special-space check, which would cost one more
+ * cache miss per page, and relies on the bounds, the tuple's type byte and
+ * its length instead.  The page may be unlocked (see "Pins" in hnsw.h), so
+ * every byte the caller will read is first checked to lie inside the page
+ * and the tuple.
  */
 static inline HnswElementTuple
-element_fast(Page page, OffsetNumber off)
+element_fast(Page page, OffsetNumber off, int m, int dims)
 {
 	ItemId		iid;
 	HnswElementTuple tup;
@@ -526,10 +533,25 @@ element_fast(Page page, OffsetNumber off)
 	if (PageIsNew(page) || off < FirstOffsetNumber || off > PageGetMaxOffsetNumber(page))
 		return NULL;
 	iid = PageGetItemId(page, off);
-	if (!ItemIdIsNormal(iid))
+	if (!ItemIdIsNormal(iid) || ItemIdGetOffset(iid) + ItemIdGetLength(iid) > BLCKSZ)
 		return NULL;
 	tup = (HnswElementTuple) PageGetItem(page, iid);
-	return tup->type == HNSW_ELEMENT_TUPLE ? tup : NULL;
+	if (tup->type != HNSW_ELEMENT_TUPLE || tup->dims != dims ||
+		ItemIdGetLength(iid) < HnswElementTupleSize(m, tup->level, dims))
+		return NULL;
+	return tup;
+}
+
+/* An element's distance from q and what a search keeps of it. */
+static inline void
+fill_candidate(HnswElementTuple tup, const HnswDistance *d, int m, const float *q,
+			   ItemPointer tid, HnswCandidate *out)
+{
+	out->dist = HnswDist(d, q, HnswElementVector(tup, m));
+	out->tid = *tid;
+	out->heaptid = tup->heaptid;
+	out->level = tup->level;
+	out->deleted = (tup->flags & HNSW_ELEMENT_DELETED) != 0;
 }
 
 /*
@@ -557,37 +579,25 @@ prefetch_tuple(Page page, OffsetNumber off)
 static inline void
 prefetch_hinted_tuple(RecentBuffers *r, ItemPointer tid)
 {
-	BlockNumber blkno = ItemPointerGetBlockNumber(tid);
-	Buffer		hint;
+	Buffer		hint = hint_of(r, ItemPointerGetBlockNumber(tid));
 
-	if (r == NULL || blkno >= r->size || (hint = r->bufs[blkno]) <= 0)
-		return;
-	prefetch_tuple((Page) BufferGetBlock(hint), ItemPointerGetOffsetNumber(tid));
+	if (hint != InvalidBuffer)
+		prefetch_tuple((Page) BufferGetBlock(hint), ItemPointerGetOffsetNumber(tid));
 }
 
 /*
  * Distance from q to the element at tid on its pinned page, locked or not
- * (see "Pins" in hnsw.h): every byte read is first checked to lie inside
- * the page and the tuple.
+ * (see "Pins" in hnsw.h).
  */
 static inline bool
 read_candidate(Page page, const HnswDistance *d, int m, const float *q, ItemPointer tid,
 			   HnswCandidate *out)
 {
-	HnswElementTuple tup = element_fast(page, ItemPointerGetOffsetNumber(tid));
-	ItemId		iid;
+	HnswElementTuple tup = element_fast(page, ItemPointerGetOffsetNumber(tid), m, d->dims);
 
-	if (tup == NULL || tup->dims != d->dims)
+	if (tup == NULL)
 		return false;
-	iid = PageGetItemId(page, ItemPointerGetOffsetNumber(tid));
-	if (ItemIdGetOffset(iid) + ItemIdGetLength(iid) > BLCKSZ ||
-		ItemIdGetLength(iid) < HnswElementTupleSize(m, tup->level, d->dims))
-		return false;
-	out->dist = HnswDist(d, q, HnswElementVector(tup, m));
-	out->tid = *tid;
-	out->heaptid = tup->heaptid;
-	out->level = tup->level;
-	out->deleted = (tup->flags & HNSW_ELEMENT_DELETED) != 0;
+	fill_candidate(tup, d, m, q, tid, out);
 	return true;
 }
 
@@ -601,13 +611,7 @@ load_candidate(Relation index, PinCache *pc, const HnswDistance *d, int m,
 	bool		found = tup != NULL && tup->dims == d->dims;
 
 	if (found)
-	{
-		out->dist = HnswDist(d, q, HnswElementVector(tup, m));
-		out->tid = *tid;
-		out->heaptid = tup->heaptid;
-		out->level = tup->level;
-		out->deleted = (tup->flags & HNSW_ELEMENT_DELETED) != 0;
-	}
+		fill_candidate(tup, d, m, q, tid, out);
 	LockBuffer(pc->buf, BUFFER_LOCK_UNLOCK);
 	return found;
 }
@@ -1111,22 +1115,7 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 
 	/* a new top: it becomes the entry point (we hold the exclusive lock) */
 	if (!ItemPointerIsValid(&meta.entry) || level > meta.entry_level)
-	{
-		Buffer		buf = ReadBuffer(index, HNSW_METAPAGE_BLKNO);
-		GenericXLogState *state;
-		Page		page;
-		HnswMetaPage m2;
-
-		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-		state = GenericXLogStart(index);
-		page = GenericXLogRegisterBuffer(state, buf, 0);
-		HnswCheckMetaPage(index, page);
-		m2 = HnswPageGetMeta(page);
-		m2->entry = tid;
-		m2->entry_level = level;
-		GenericXLogFinish(state);
-		UnlockReleaseBuffer(buf);
-	}
+		HnswSetEntry(index, &tid, level);
 
 	/*
 	 * Links back from the new neighbours.  If every one of them drops the new
@@ -1224,12 +1213,9 @@ HnswSearchDisk(Relation index, const HnswDistance *d, int m, const float *q,
 	while (result.size > 0)
 	{
 		HnswCandidate c = HnswHeapPop(&result);
-		Page		page = pin_and_lock(index, &pc, ItemPointerGetBlockNumber(&c.tid));
 		HnswCandidate again;
-		bool		ok = read_candidate(page, d, m, q, &c.tid, &again);
 
-		LockBuffer(pc.buf, BUFFER_LOCK_UNLOCK);
-		if (ok && !again.deleted)
+		if (load_candidate(index, &pc, d, m, q, &c.tid, &again) && !again.deleted)
 			(*out)[n++] = again;
 	}
 	pin_release(&pc);

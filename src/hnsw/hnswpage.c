@@ -1,11 +1,12 @@
 /*-------------------------------------------------------------------------
  * hnswpage.c
- *		Page initialization, the metapage and its checks, element tuple
- *		access and new buffers.
+ *		Page initialization, the metapage (read, checked, its entry
+ *		moved), element tuple access and new buffers.
  *-------------------------------------------------------------------------
  */
 #include "hnsw/hnsw.h"
 
+#include "access/generic_xlog.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/rel.h"
@@ -75,6 +76,26 @@ HnswReadMeta(Relation index)
 	meta = *HnswPageGetMeta(page);
 	UnlockReleaseBuffer(buf);
 	return meta;
+}
+
+/* Point the metapage at a new entry element (WAL-logged). */
+void
+HnswSetEntry(Relation index, ItemPointer entry, int level)
+{
+	Buffer		buf = ReadBuffer(index, HNSW_METAPAGE_BLKNO);
+	GenericXLogState *state;
+	Page		page;
+	HnswMetaPage meta;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	state = GenericXLogStart(index);
+	page = GenericXLogRegisterBuffer(state, buf, 0);
+	HnswCheckMetaPage(index, page);
+	meta = HnswPageGetMeta(page);
+	meta->entry = *entry;
+	meta->entry_level = level;
+	GenericXLogFinish(state);
+	UnlockReleaseBuffer(buf);
 }
 
 /*

@@ -76,6 +76,22 @@ hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int no
 	MemoryContextReset(so->ctx);
 }
 
+/* One search with so->ef, its results replacing the last ones. */
+static void
+run_search(IndexScanDesc scan)
+{
+	HnswScanOpaque so = (HnswScanOpaque) scan->opaque;
+	MemoryContext oldctx;
+
+	MemoryContextReset(so->searchctx);
+	oldctx = MemoryContextSwitchTo(so->searchctx);
+	so->nresults = HnswSearchDisk(scan->indexRelation, &so->dist, so->meta.m, so->query,
+								  &so->meta.entry, so->meta.entry_level, so->ef,
+								  &so->results, &so->nvisited);
+	MemoryContextSwitchTo(oldctx);
+	so->next = 0;
+}
+
 /*
  * The first search: read the metapage, prepare the query vector.
  */
@@ -112,11 +128,7 @@ first_search(IndexScanDesc scan)
 	MemoryContextSwitchTo(oldctx);
 
 	so->ef = hnsw_ef_search;
-	MemoryContextSwitchTo(so->searchctx);
-	so->nresults = HnswSearchDisk(index, &so->dist, so->meta.m, so->query, &so->meta.entry,
-								  so->meta.entry_level, so->ef, &so->results, &so->nvisited);
-	MemoryContextSwitchTo(oldctx);
-	so->next = 0;
+	run_search(scan);
 	if (hnsw_iterative_scan == HNSW_ITERATIVE_SCAN_OFF)
 		so->done = true;
 }
@@ -147,7 +159,6 @@ next_search(IndexScanDesc scan)
 	double		mem_limit = (double) work_mem * 1024.0 * hnsw_scan_mem_multiplier;
 	int			ef;
 	int			prev_visited = so->nvisited;
-	MemoryContext oldctx;
 
 	if (so->done || so->nvisited >= hnsw_max_scan_tuples)
 		return false;
@@ -156,13 +167,7 @@ next_search(IndexScanDesc scan)
 		return false;
 
 	so->ef = ef;
-	MemoryContextReset(so->searchctx);
-	oldctx = MemoryContextSwitchTo(so->searchctx);
-	so->nresults = HnswSearchDisk(scan->indexRelation, &so->dist, so->meta.m, so->query,
-								  &so->meta.entry, so->meta.entry_level, so->ef,
-								  &so->results, &so->nvisited);
-	MemoryContextSwitchTo(oldctx);
-	so->next = 0;
+	run_search(scan);
 	if (so->nvisited <= prev_visited)
 		so->done = true;		/* the whole reachable graph was seen */
 	return true;
@@ -172,23 +177,19 @@ next_search(IndexScanDesc scan)
 static void
 remember(HnswScanOpaque so, HnswCandidate *c)
 {
+	MemoryContext oldctx;
+
 	so->last_dist = c->dist;
 	if (hnsw_iterative_scan == HNSW_ITERATIVE_SCAN_OFF || so->done)
 		return;
+	oldctx = MemoryContextSwitchTo(so->ctx);
 	if (!so->tracking)
 	{
-		MemoryContext oldctx = MemoryContextSwitchTo(so->ctx);
-
 		HnswVisitedInit(&so->returned, so->ef * 2);
-		MemoryContextSwitchTo(oldctx);
 		so->tracking = true;
 	}
-	{
-		MemoryContext oldctx = MemoryContextSwitchTo(so->ctx);
-
-		HnswVisitedAdd(&so->returned, &c->heaptid);
-		MemoryContextSwitchTo(oldctx);
-	}
+	HnswVisitedAdd(&so->returned, &c->heaptid);
+	MemoryContextSwitchTo(oldctx);
 }
 
 bool

@@ -373,26 +373,6 @@ reconnect_orphans(VacuumState *vs)
 	}
 }
 
-/* Point the metapage at a new entry (or at none). */
-static void
-set_entry(Relation index, ItemPointer entry, int level)
-{
-	Buffer		buf = ReadBuffer(index, HNSW_METAPAGE_BLKNO);
-	GenericXLogState *state;
-	Page		page;
-	HnswMetaPage meta;
-
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	state = GenericXLogStart(index);
-	page = GenericXLogRegisterBuffer(state, buf, 0);
-	HnswCheckMetaPage(index, page);
-	meta = HnswPageGetMeta(page);
-	meta->entry = *entry;
-	meta->entry_level = level;
-	GenericXLogFinish(state);
-	UnlockReleaseBuffer(buf);
-}
-
 /* Phase 3: free the deleted elements' space. */
 static void
 free_deleted(VacuumState *vs)
@@ -467,7 +447,7 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		vs.meta = HnswReadMeta(info->index);
 		repair_graph(&vs, &best, &bestlevel);
 		if (ItemPointerIsValid(&vs.meta.entry) && is_deleted(&vs, &vs.meta.entry))
-			set_entry(info->index, &best, bestlevel);
+			HnswSetEntry(info->index, &best, bestlevel);
 		free_deleted(&vs);
 		reconnect_orphans(&vs);
 		UnlockPage(info->index, HNSW_UPDATE_LOCK, ExclusiveLock);
