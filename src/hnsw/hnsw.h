@@ -65,6 +65,16 @@
 #define HNSW_DEFAULT_SCAN_MEM_MULTIPLIER 1.0
 #define HNSW_MAX_SCAN_MEM_MULTIPLIER 1000.0
 
+/*
+ * The last layer of the greedy descent (the one just above the layers a
+ * search or an insert fills) is searched with this beam instead of 1, and
+ * all of its results seed the next layer.  With clustered data a single
+ * greedy path often ends in a neighbouring cluster, from where a layer-0
+ * search at the default ef cannot get out; a beam of 4 costs a few percent
+ * more visits and finds the right cluster (see the README, "Clustered data").
+ */
+#define HNSW_DESCENT_BEAM			4
+
 /* Highest layer a node may have (also bounded by what fits on a page). */
 #define HNSW_MAX_LEVEL				16
 

@@ -430,10 +430,10 @@ mem_insert(BuildLocal *bl, int32 n)
 		}
 	}
 
-	/* greedy descent above the node's level */
+	/* greedy descent above the node's level, but for the last layer */
 	cur.idx = ep;
 	cur.dist = HnswDist(&bl->dist, q, node_vector(g, graph_node(g, ep)));
-	for (int layer = eplevel; layer > level; layer--)
+	for (int layer = eplevel; layer > level + 1; layer--)
 	{
 		bool		changed = true;
 
@@ -467,6 +467,15 @@ mem_insert(BuildLocal *bl, int32 n)
 	entries = palloc(sizeof(HnswCandidate) * (g->efc + 1));
 	entries[0] = cur;
 	nentries = 1;
+
+	/* the last layer above the node's level: a small beam (see hnsw.h) */
+	if (eplevel > level)
+	{
+		mem_search_layer(bl, q, entries, nentries, HNSW_DESCENT_BEAM, level + 1, &cand, &result);
+		nentries = result.size;
+		for (int i = nentries - 1; i >= 0; i--)
+			entries[i] = HnswHeapPop(&result);
+	}
 
 	/*
 	 * Choose the links of every layer first and write them all before any

@@ -1030,7 +1030,7 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 
 		for (int layer = meta.entry_level; layer >= 0 && entries.size > 0; layer--)
 		{
-			int			ef = layer > level ? 1 : efc;
+			int			ef = layer > level + 1 ? 1 : layer > level ? HNSW_DESCENT_BEAM : efc;
 			HnswHeap	result;
 			HnswHeap	all;
 
@@ -1078,13 +1078,16 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 			}
 			else
 			{
-				/* greedy descent: carry the nearest on */
-				HnswHeapInit(&entries, 8, false);
+				/* the descent: carry what it found on (the nearest, or the beam) */
+				HnswHeapInit(&entries, ef * 2, false);
 				if (result.size > 0)
 				{
-					while (result.size > 1)
-						HnswHeapPop(&result);
-					HnswHeapPush(&entries, &result.items[0]);
+					while (result.size > 0)
+					{
+						HnswCandidate c = HnswHeapPop(&result);
+
+						HnswHeapPush(&entries, &c);
+					}
 				}
 				else if (all.size > 0)
 					HnswHeapPush(&entries, &all.items[0]);
@@ -1163,41 +1166,51 @@ HnswSearchDisk(Relation index, const HnswDistance *d, int m, const float *q,
 	if (!found)
 		return 0;
 
-	HnswHeapInit(&entries, ef * 2, false);
-	HnswHeapInit(&result, ef + 1, true);
+	HnswHeapInit(&entries, Max(ef, HNSW_DESCENT_BEAM) * 2, false);
+	HnswHeapInit(&result, Max(ef, HNSW_DESCENT_BEAM) + 1, true);
 
 	/*
 	 * The greedy descent through the upper layers visits a few dozen
 	 * elements per layer: a small visited set, cleared between layers,
-	 * serves it.  Layer 0 gets a fresh one sized for ef.
+	 * serves it.  Layer 1 is searched with a beam (HNSW_DESCENT_BEAM), all of
+	 * whose results start layer 0.  Layer 0 gets a fresh set sized for ef.
 	 */
+	entries.size = 0;
+	HnswHeapPush(&entries, &ep);
 	if (entry_level > 0)
 		HnswVisitedInit(&upper, HnswLayerCapacity(m, 1) * 8);
 	for (int layer = entry_level; layer > 0; layer--)
 	{
-		HnswCandidate best = ep;
+		int			beam = layer == 1 ? HNSW_DESCENT_BEAM : 1;
+		HnswCandidate saved[HNSW_DESCENT_BEAM];
+		int			nsaved = entries.size;
 
+		/* the entries are consumed: keep them in case nothing live is found */
+		memcpy(saved, entries.items, sizeof(HnswCandidate) * nsaved);
 		HnswVisitedReset(&upper);
-		HnswVisitedAdd(&upper, &ep.tid);
-		entries.size = 0;
+		for (int i = 0; i < nsaved; i++)
+			HnswVisitedAdd(&upper, &saved[i].tid);
 		result.size = 0;
-		HnswHeapPush(&entries, &ep);
-		HnswSearchLayerDisk(index, d, m, q, &entries, 1, layer, &upper, &result);
-		/* carry the nearest (live, or else the last entry) one layer down */
-		if (result.size > 0)
+		HnswSearchLayerDisk(index, d, m, q, &entries, beam, layer, &upper, &result);
+		entries.size = 0;
+		if (result.size == 0)
 		{
-			while (result.size > 1)
-				HnswHeapPop(&result);
-			best = HnswHeapPop(&result);
+			/* only deleted elements on the way: go on from the entries */
+			for (int i = 0; i < nsaved; i++)
+				HnswHeapPush(&entries, &saved[i]);
 		}
-		ep = best;
+		while (result.size > 0)
+		{
+			HnswCandidate c = HnswHeapPop(&result);
+
+			HnswHeapPush(&entries, &c);
+		}
 	}
 
 	HnswVisitedInit(&visited, ef * m * 4);
-	HnswVisitedAdd(&visited, &ep.tid);
-	entries.size = 0;
+	for (int i = 0; i < entries.size; i++)
+		HnswVisitedAdd(&visited, &entries.items[i].tid);
 	result.size = 0;
-	HnswHeapPush(&entries, &ep);
 	HnswSearchLayerDisk(index, d, m, q, &entries, ef, 0, &visited, &result);
 
 	if (nvisited)

@@ -196,10 +196,12 @@ is(well_formed(100, 200), 0, 'deep answers after re-inserting: no duplicate, nea
 
 sub self_misses
 {
-	my ($where) = @_;
+	my ($where, $ef) = @_;
+	$ef //= 40;
 	return $node->safe_psql(
 		'postgres', qq{
 SET enable_seqscan = off;
+SET hnsw.ef_search = $ef;
 SELECT count(*) FROM items a
 LEFT JOIN LATERAL (SELECT b.id, b.v <-> a.v AS d FROM items b ORDER BY b.v <-> a.v LIMIT 1) nn ON true
 WHERE ($where) AND (nn.id IS NULL OR (nn.id <> a.id AND nn.d > 0));
@@ -211,10 +213,16 @@ is(self_misses("a.id <= $rows AND a.id % 10 = 1"), '0',
 	'a sample of the rows that survived VACUUM is found by their own vector');
 
 # New rows: the even ids held whole clusters, so some new rows land in a
-# region VACUUM emptied.  Each insert keeps at least one way in, but later
-# inserts there may re-select it away (an HNSW limit: pruning does not know
-# in-degrees), so a handful may be missed at the default ef_search; at most
-# 1% is tolerated.
+# region VACUUM emptied.  Each insert keeps at least one way in, so a wide
+# search finds every one of them.
+is(self_misses("a.id > $rows", 400), '0',
+	'every new row is reachable: a wide search finds it by its own vector');
+
+# At the default ef_search a cluster that is reached through few long links
+# can be missed when the descent ends in a neighbouring cluster.  The beam on
+# the last descent layer (HNSW_DESCENT_BEAM) makes that rare: over 45 runs of
+# this scenario at most 15 of 2500 were missed, where hnswlib misses up to 27
+# on the same kind of data; at most 1% is tolerated.
 my $new_misses = self_misses("a.id > $rows");
 note "new rows not found by their own vector: $new_misses of " . ($rows / 2);
 cmp_ok($new_misses, '<=', $rows / 2 / 100,
