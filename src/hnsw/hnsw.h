@@ -71,7 +71,7 @@
  * all of its results seed the next layer.  With clustered data a single
  * greedy path often ends in a neighbouring cluster, from where a layer-0
  * search at the default ef cannot get out; a beam of 4 costs a few percent
- * more visits and finds the right cluster (see the README, "Clustered data").
+ * more visits and finds the right cluster (README.md, "Internals").
  */
 #define HNSW_DESCENT_BEAM			4
 
