@@ -1186,6 +1186,7 @@ HnswSearchDisk(Relation index, const HnswDistance *d, int m, const float *q,
 		int			nsaved = entries.size;
 
 		/* the entries are consumed: keep them in case nothing live is found */
+		Assert(nsaved <= HNSW_DESCENT_BEAM);
 		memcpy(saved, entries.items, sizeof(HnswCandidate) * nsaved);
 		HnswVisitedReset(&upper);
 		for (int i = 0; i < nsaved; i++)
