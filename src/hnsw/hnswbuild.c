@@ -468,33 +468,28 @@ mem_insert(BuildLocal *bl, int32 n)
 	entries[0] = cur;
 	nentries = 1;
 
-	/* the last layer above the node's level: a small beam (see hnsw.h) */
-	if (eplevel > level)
-	{
-		mem_search_layer(bl, q, entries, nentries, HNSW_DESCENT_BEAM, level + 1, &cand, &result);
-		nentries = result.size;
-		for (int i = nentries - 1; i >= 0; i--)
-			entries[i] = HnswHeapPop(&result);
-	}
-
 	/*
-	 * Choose the links of every layer first and write them all before any
-	 * other node links back: until then nothing can reach this node, so no
-	 * concurrent insert finds it with empty lists, and no backlink another
-	 * process adds to it can be overwritten by its own lists.
+	 * Search the last layer above the node's level with a small beam (see
+	 * hnsw.h), then every layer of the node with ef_construction.  Choose the
+	 * links of every layer first and write them all before any other node
+	 * links back: until then nothing can reach this node, so no concurrent
+	 * insert finds it with empty lists, and no backlink another process adds
+	 * to it can be overwritten by its own lists.
 	 */
 	toplayer = Min(level, eplevel);
-	for (int layer = toplayer; layer >= 0; layer--)
+	for (int layer = Min(level + 1, eplevel); layer >= 0; layer--)
 	{
 		int			nres;
 
-		mem_search_layer(bl, q, entries, nentries, g->efc, layer, &cand, &result);
+		mem_search_layer(bl, q, entries, nentries,
+						 layer > level ? HNSW_DESCENT_BEAM : g->efc, layer, &cand, &result);
 		nres = result.size;
 		for (int i = nres - 1; i >= 0; i--)
 			entries[i] = HnswHeapPop(&result);
 		nentries = nres;
-		nsel[layer] = mem_select(bl, entries, nentries, HnswLayerCapacity(g->m, layer),
-								 sel + layer * HnswLayerCapacity(g->m, 0));
+		if (layer <= level)
+			nsel[layer] = mem_select(bl, entries, nentries, HnswLayerCapacity(g->m, layer),
+									 sel + layer * HnswLayerCapacity(g->m, 0));
 	}
 
 	node_lock(g, node, LW_EXCLUSIVE);

@@ -980,6 +980,26 @@ HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 }
 
 /*
+ * Start the next layer of a descent from what this layer's search found
+ * (result, which is emptied), or, when it found nothing live, from the
+ * nstart elements it started from.
+ */
+static void
+carry_down(HnswHeap *result, HnswHeap *entries, const HnswCandidate *start, int nstart)
+{
+	entries->size = 0;
+	if (result->size == 0)
+		for (int i = 0; i < nstart; i++)
+			HnswHeapPush(entries, &start[i]);
+	while (result->size > 0)
+	{
+		HnswCandidate c = HnswHeapPop(result);
+
+		HnswHeapPush(entries, &c);
+	}
+}
+
+/*
  * Insert one prepared vector as a new element of the given level.  Holds
  * the update lock throughout (see hnsw.h), in exclusive mode only when the
  * entry point may change.
@@ -1078,19 +1098,8 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 			}
 			else
 			{
-				/* the descent: carry what it found on (the nearest, or the beam) */
-				HnswHeapInit(&entries, ef * 2, false);
-				if (result.size > 0)
-				{
-					while (result.size > 0)
-					{
-						HnswCandidate c = HnswHeapPop(&result);
-
-						HnswHeapPush(&entries, &c);
-					}
-				}
-				else if (all.size > 0)
-					HnswHeapPush(&entries, &all.items[0]);
+				/* the descent: carry what it found on, or else the nearest entry */
+				carry_down(&result, &entries, all.items, Min(all.size, 1));
 			}
 			/* each layer is searched afresh, starting from the entries */
 			HnswVisitedReset(&visited);
@@ -1193,19 +1202,8 @@ HnswSearchDisk(Relation index, const HnswDistance *d, int m, const float *q,
 			HnswVisitedAdd(&upper, &saved[i].tid);
 		result.size = 0;
 		HnswSearchLayerDisk(index, d, m, q, &entries, beam, layer, &upper, &result);
-		entries.size = 0;
-		if (result.size == 0)
-		{
-			/* only deleted elements on the way: go on from the entries */
-			for (int i = 0; i < nsaved; i++)
-				HnswHeapPush(&entries, &saved[i]);
-		}
-		while (result.size > 0)
-		{
-			HnswCandidate c = HnswHeapPop(&result);
-
-			HnswHeapPush(&entries, &c);
-		}
+		/* only deleted elements on the way: go on from the entries */
+		carry_down(&result, &entries, saved, nsaved);
 	}
 
 	HnswVisitedInit(&visited, ef * m * 4);
