@@ -1,17 +1,25 @@
 # vecext — PGXS build.  `make && make install`; `bash test/run` runs every suite.
 EXTENSION  = vecext
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = vecext
-OBJS = src/vecext.o \
-       src/distance/distance.o src/distance/distance_x86.o \
-       src/types/vector.o src/types/vectorops.o \
-       src/hnsw/hnsw.o src/hnsw/hnswbuild.o src/hnsw/hnswcost.o src/hnsw/hnswgraph.o \
-       src/hnsw/hnswinsert.o src/hnsw/hnswpage.o src/hnsw/hnswscan.o \
-       src/hnsw/hnswvacuum.o src/hnsw/hnswvalidate.o
+# Every .c under src/ is part of the library.
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 
-DATA = sql/$(EXTENSION)--$(EXTVERSION).sql
-EXTRA_CLEAN = test/unit/test_kernels test/results test/tmp_check
+# The install script of the current version is assembled from one file per
+# concern (sql/parts/, in this order); older versions' scripts and the upgrade
+# scripts are frozen files.
+SQL_PARTS = sql/parts/vector.sql sql/parts/hnsw.sql sql/parts/halfvec.sql \
+            sql/parts/sparsevec.sql sql/parts/bit.sql
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql
+
+# Standalone kernel tests (test/unit/test_*.c): every SIMD kernel against the
+# scalar reference, linked with the plain-C distance sources only.
+UNIT_TESTS = $(patsubst %.c,%,$(sort $(wildcard test/unit/test_*.c)))
+DISTANCE_SRCS = $(sort $(wildcard src/distance/*.c))
+
+EXTRA_CLEAN = $(UNIT_TESTS) test/results test/tmp_check
 
 # No -march=native: the SIMD kernels carry their own target attributes and are
 # picked at load time, so one .so runs on any x86-64.
@@ -27,12 +35,17 @@ include $(PGXS)
 # changes (the on-disk format lives in a header).
 $(OBJS): $(wildcard src/*.h src/*/*.h)
 
-# Standalone kernel test: every SIMD kernel against the scalar reference.
-test/unit/test_kernels: test/unit/test_kernels.c src/distance/distance.c src/distance/distance_x86.c src/distance/distance.h
-	$(CC) -O2 -Wall -Wextra -Werror -I$(srcdir)/src -o $@ $(filter %.c,$^) -lm
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) Makefile
+	{ echo '-- vecext $(EXTVERSION): generated from sql/parts/ by the Makefile; do not edit.'; \
+	  echo '-- complain if script is sourced in psql, rather than via CREATE EXTENSION'; \
+	  printf '%s\n' '\echo Use "CREATE EXTENSION vecext" to load this file. \quit'; \
+	  for f in $(SQL_PARTS); do echo; cat $$f; done; } > $@
+
+test/unit/%: test/unit/%.c $(DISTANCE_SRCS) $(wildcard src/distance/*.h)
+	$(CC) -O2 -Wall -Wextra -Werror -I$(srcdir)/src -o $@ $< $(DISTANCE_SRCS) -lm
 
 .PHONY: unittest test quickstart bench
-unittest: test/unit/test_kernels
+unittest: $(UNIT_TESTS)
 
 test:
 	bash test/run

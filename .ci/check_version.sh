@@ -2,7 +2,8 @@
 # .ci/check_version.sh — the extension version is stated once (EXTVERSION in
 # the Makefile) and everything else agrees with it: vecext.control's
 # default_version, META.json's "version" and provides.vecext.version, and
-# the install script sql/vecext--<version>.sql exists.  META.json must parse
+# the install script sql/vecext--<version>.sql exists (or the Makefile
+# assembles it from sql/parts/, which must all exist).  META.json must parse
 # and declare meta-spec 1.0.0.  Exit 0 = all agree.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -17,7 +18,15 @@ control=$(sed -n "s/^[[:space:]]*default_version[[:space:]]*=[[:space:]]*'\([^']
 [ "$control" = "$version" ] ||
 	bad "vecext.control default_version is '$control', Makefile EXTVERSION is '$version'"
 
-[ -f "sql/vecext--$version.sql" ] || bad "sql/vecext--$version.sql does not exist"
+# The current version's script is either a file or built by the Makefile
+# (DATA_built) from sql/parts/, every part of which must exist.
+if grep -q '^DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql' Makefile; then
+	for part in $(sed -n '/^SQL_PARTS/,/[^\\]$/p' Makefile | sed 's/^SQL_PARTS *=//; s/\\//g'); do
+		[ -f "$part" ] || bad "Makefile SQL_PARTS names $part, which does not exist"
+	done
+elif [ ! -f "sql/vecext--$version.sql" ]; then
+	bad "sql/vecext--$version.sql does not exist and the Makefile does not build it"
+fi
 
 if ! /usr/bin/python3 -m json.tool META.json >/dev/null; then
 	bad "META.json is not valid JSON"

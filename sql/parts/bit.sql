@@ -1,0 +1,1 @@
+-- vecext: the bit type (to be written).

@@ -1,0 +1,1 @@
+-- vecext: the halfvec type (to be written).

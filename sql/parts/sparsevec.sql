@@ -1,0 +1,1 @@
+-- vecext: the sparsevec type (to be written).
