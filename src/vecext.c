@@ -11,6 +11,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "distance/bits.h"
 #include "distance/distance.h"
 #include "hnsw/hnsw.h"
 
@@ -63,6 +64,7 @@ void
 _PG_init(void)
 {
 	VecextDistanceInit();
+	VecextBitDistanceInit();
 	HnswInitReloptions();
 	define_gucs();
 }
