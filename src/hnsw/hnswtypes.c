@@ -17,7 +17,10 @@
 #include "fmgr.h"
 #include "utils/rel.h"
 
+#include "distance/bits.h"
+#include "types/bitvec.h"
 #include "types/vector.h"
+#include "utils/varbit.h"
 
 /* A distance function an opclass may name as support function 1. */
 typedef struct HnswMetricOf
@@ -141,6 +144,77 @@ const HnswTypeOps HnswVectorOps = {
 	"vector", HNSW_TYPE_VECTOR, vector_init, vector_form_payload, vector_prepare_query
 };
 
+/* bit: the bytes of the bit string ----------------------------------------- */
+
+static const HnswMetricOf bit_metrics[] = {
+	{vecext_hamming_distance, HNSW_METRIC_HAMMING},
+	{vecext_jaccard_distance, HNSW_METRIC_JACCARD},
+};
+
+static float
+bit_hamming(const void *a, const void *b, int len)
+{
+	return (float) VecextBitKernels.hamming(a, b, len);
+}
+
+static float
+bit_jaccard(const void *a, const void *b, int len)
+{
+	uint64_t	ab,
+				aa,
+				bb;
+
+	VecextBitKernels.jaccard_parts(a, b, len, &ab, &aa, &bb);
+	return (float) VecextJaccardFromParts(ab, aa, bb);
+}
+
+static void
+bit_init(HnswDistance *d, Relation index)
+{
+	d->metric = metric_from_proc(index, bit_metrics, lengthof(bit_metrics), false);
+	d->len = (d->dims + 7) / 8;
+	d->min_payload = d->max_payload = d->len;
+	d->kernel = d->metric == HNSW_METRIC_HAMMING ? bit_hamming : bit_jaccard;
+}
+
+static void *
+bit_payload(const HnswDistance *d, VarBit *v)
+{
+	char	   *out = palloc(d->max_payload);
+
+	/* bits past the length are zero in a bit string: whole bytes compare */
+	memcpy(out, VARBITS(v), d->max_payload);
+	return out;
+}
+
+static void *
+bit_form_payload(const HnswDistance *d, Datum value, Size *size)
+{
+	VarBit	   *v = DatumGetVarBitP(value);
+
+	VecextCheckExpectedDims(d->dims, VARBITLEN(v));
+	*size = d->max_payload;
+	return bit_payload(d, v);
+}
+
+static void *
+bit_prepare_query(const HnswDistance *d, Datum value, Size *size)
+{
+	VarBit	   *v = DatumGetVarBitP(value);
+
+	if (VARBITLEN(v) != d->dims)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("different bit lengths %d and %d", d->dims, VARBITLEN(v))));
+	*size = d->max_payload;
+	return bit_payload(d, v);
+}
+
+static const HnswTypeOps bit_ops = {
+	"bit", HNSW_TYPE_BIT, bit_init, bit_form_payload, bit_prepare_query
+};
+
+
 /* the seam ------------------------------------------------------------------ */
 
 void
@@ -183,4 +257,13 @@ void *
 HnswZeroQuery(const HnswDistance *d)
 {
 	return palloc0(d->max_payload);
+}
+
+/* support functions 3: which element type an opclass indexes -------------- */
+
+PG_FUNCTION_INFO_V1(vecext_hnsw_bit_support);
+Datum
+vecext_hnsw_bit_support(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(&bit_ops);
 }
