@@ -12,6 +12,7 @@
 #include "utils/guc.h"
 
 #include "distance/distance.h"
+#include "distance/half.h"
 #include "hnsw/hnsw.h"
 
 PG_MODULE_MAGIC;
@@ -63,6 +64,7 @@ void
 _PG_init(void)
 {
 	VecextDistanceInit();
+	VecextHalfDistanceInit();
 	HnswInitReloptions();
 	define_gucs();
 }
