@@ -232,27 +232,34 @@ vecext_vector_in(PG_FUNCTION_ARGS)
 	PG_RETURN_VECTOR_P(vector_from_floats(values, dim, PG_GETARG_INT32(2)));
 }
 
-/* Text output: the shortest text that reads back as the same float4. */
-Datum
-vecext_vector_out(PG_FUNCTION_ARGS)
+/*
+ * Text output of every dense type: the dim float4 values, each as the
+ * shortest text that reads back as the same float4.
+ */
+char *
+VecextFormatElements(const float *x, int dim)
 {
-	Vector	   *vec = PG_GETARG_VECTOR_P(0);
-	int			dim = vec->dim;
-	char	   *buf;
-	char	   *p;
-
 	/* at most FLOAT_SHORTEST_DECIMAL_LEN - 1 chars per element + separator */
-	buf = palloc(FLOAT_SHORTEST_DECIMAL_LEN * dim + 2);
-	p = buf;
+	char	   *buf = palloc(FLOAT_SHORTEST_DECIMAL_LEN * dim + 2);
+	char	   *p = buf;
+
 	*p++ = '[';
 	for (int i = 0; i < dim; i++)
 	{
 		if (i > 0)
 			*p++ = ',';
-		p += float_to_shortest_decimal_bufn(vec->x[i], p);
+		p += float_to_shortest_decimal_bufn(x[i], p);
 	}
 	*p++ = ']';
 	*p = '\0';
+	return buf;
+}
+
+Datum
+vecext_vector_out(PG_FUNCTION_ARGS)
+{
+	Vector	   *vec = PG_GETARG_VECTOR_P(0);
+	char	   *buf = VecextFormatElements(vec->x, vec->dim);
 
 	PG_FREE_IF_COPY(vec, 0);
 	PG_RETURN_CSTRING(buf);
@@ -454,14 +461,21 @@ vecext_array_to_vector(PG_FUNCTION_ARGS)
 	PG_RETURN_VECTOR_P(vector_from_floats(values, n, PG_GETARG_INT32(1)));
 }
 
+/* A real[] of the dim values (casts from every dense type). */
+ArrayType *
+VecextFloatsToArray(const float *x, int dim)
+{
+	Datum	   *d = palloc(sizeof(Datum) * dim);
+
+	for (int i = 0; i < dim; i++)
+		d[i] = Float4GetDatum(x[i]);
+	return construct_array(d, dim, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT);
+}
+
 Datum
 vecext_vector_to_float4(PG_FUNCTION_ARGS)
 {
 	Vector	   *vec = PG_GETARG_VECTOR_P(0);
-	Datum	   *d = palloc(sizeof(Datum) * vec->dim);
 
-	for (int i = 0; i < vec->dim; i++)
-		d[i] = Float4GetDatum(vec->x[i]);
-	PG_RETURN_POINTER(construct_array(d, vec->dim, FLOAT4OID, sizeof(float4),
-									  true, TYPALIGN_INT));
+	PG_RETURN_ARRAYTYPE_P(VecextFloatsToArray(vec->x, vec->dim));
 }

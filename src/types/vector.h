@@ -11,6 +11,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
+#include "utils/varbit.h"
 
 #define VECTOR_MIN_DIM 1
 #define VECTOR_MAX_DIM 16000
@@ -53,6 +54,9 @@ extern float *VecextParseElements(const VecextDenseType *type, const char *lit, 
 extern int32 VecextTypmodIn(const VecextDenseType *type, ArrayType *ta);
 extern int	VecextRecvHeader(const VecextDenseType *type, StringInfo buf, int32 typmod);
 extern float *VecextArrayToFloats(const VecextDenseType *type, ArrayType *array, int *count);
+extern char *VecextFormatElements(const float *x, int dim);
+extern ArrayType *VecextFloatsToArray(const float *x, int dim);
+extern VarBit *VecextQuantizeElements(const float *x, int dim);
 
 /* avg's float8[] state {count, sum_1 .. sum_n}, shared by vector and halfvec */
 extern float8 *VecextCheckAggState(ArrayType *statearray, int *n);

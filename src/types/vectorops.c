@@ -152,20 +152,28 @@ vecext_l2_normalize(PG_FUNCTION_ARGS)
 	PG_RETURN_VECTOR_P(result);
 }
 
-Datum
-vecext_binary_quantize(PG_FUNCTION_ARGS)
+/* A bit string with 1 where the element is > 0 (every dense type). */
+VarBit *
+VecextQuantizeElements(const float *x, int dim)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	int			len = VARBITTOTALLEN(a->dim);
+	int			len = VARBITTOTALLEN(dim);
 	VarBit	   *result = (VarBit *) palloc0(len);
 	bits8	   *bits = VARBITS(result);
 
 	SET_VARSIZE(result, len);
-	VARBITLEN(result) = a->dim;
-	for (int i = 0; i < a->dim; i++)
-		if (a->x[i] > 0)
+	VARBITLEN(result) = dim;
+	for (int i = 0; i < dim; i++)
+		if (x[i] > 0)
 			bits[i / 8] |= (bits8) (1 << (7 - (i % 8)));
-	PG_RETURN_VARBIT_P(result);
+	return result;
+}
+
+Datum
+vecext_binary_quantize(PG_FUNCTION_ARGS)
+{
+	Vector	   *a = PG_GETARG_VECTOR_P(0);
+
+	PG_RETURN_VARBIT_P(VecextQuantizeElements(a->x, a->dim));
 }
 
 /*
