@@ -13,6 +13,7 @@
 
 #include "distance/bits.h"
 #include "distance/distance.h"
+#include "distance/half.h"
 #include "hnsw/hnsw.h"
 
 PG_MODULE_MAGIC;
@@ -65,6 +66,7 @@ _PG_init(void)
 {
 	VecextDistanceInit();
 	VecextBitDistanceInit();
+	VecextHalfDistanceInit();
 	HnswInitReloptions();
 	define_gucs();
 }
