@@ -436,7 +436,7 @@ vecext_sparsevec_recv(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("incorrect binary data format for type sparsevec"),
-				 errdetail("Expected %d bytes of indices and values for %d elements, got %d.",
+				 errdetail("Expected %d bytes of indices and values (nnz %d), got %d.",
 						   (int) ((sizeof(int32) + sizeof(float)) * nnz), nnz,
 						   buf->len - buf->cursor)));
 
