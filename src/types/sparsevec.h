@@ -37,5 +37,12 @@ typedef struct SparseVector
 #define PG_RETURN_SPARSEVEC_P(x) PG_RETURN_POINTER(x)
 
 extern SparseVector *VecextInitSparseVector(int dim, int nnz);
+extern void VecextSparseCheckSameDims(const SparseVector *a, const SparseVector *b);
+
+/* Distance functions the hnsw opclasses name as support functions. */
+extern PGDLLEXPORT Datum vecext_sparsevec_l2_squared_distance(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum vecext_sparsevec_negative_inner_product(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum vecext_sparsevec_l1_distance(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum vecext_sparsevec_l2_norm(PG_FUNCTION_ARGS);
 
 #endif							/* VECEXT_SPARSEVEC_H */
