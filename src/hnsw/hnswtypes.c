@@ -18,7 +18,10 @@
 #include "utils/rel.h"
 
 #include "distance/bits.h"
+#include "distance/sparse.h"
 #include "types/bitvec.h"
+#include "types/halfvec.h"
+#include "types/sparsevec.h"
 #include "types/vector.h"
 #include "utils/varbit.h"
 
@@ -144,6 +147,219 @@ const HnswTypeOps HnswVectorOps = {
 	"vector", HNSW_TYPE_VECTOR, vector_init, vector_form_payload, vector_prepare_query
 };
 
+/* halfvec: binary16 elements ----------------------------------------------- */
+
+static const HnswMetricOf halfvec_metrics[] = {
+	{vecext_halfvec_l2_squared_distance, HNSW_METRIC_L2},
+	{vecext_halfvec_negative_inner_product, HNSW_METRIC_IP},
+	{vecext_halfvec_l1_distance, HNSW_METRIC_L1},
+};
+
+static void
+halfvec_init(HnswDistance *d, Relation index)
+{
+	d->metric = metric_from_proc(index, halfvec_metrics, lengthof(halfvec_metrics), d->normalize);
+	d->len = d->dims;
+	d->min_payload = d->max_payload = sizeof(VecextHalf) * d->dims;
+	switch (d->metric)
+	{
+		case HNSW_METRIC_L2:
+			d->kernel = (HnswPayloadKernel) VecextHalfKernels.l2_squared;
+			break;
+		case HNSW_METRIC_IP:
+		case HNSW_METRIC_COSINE:
+			d->kernel = (HnswPayloadKernel) VecextHalfKernels.inner;
+			d->negate = true;
+			break;
+		case HNSW_METRIC_L1:
+			d->kernel = (HnswPayloadKernel) VecextHalfKernels.l1;
+			break;
+		default:
+			no_such_metric(d, index);
+	}
+}
+
+static void *
+halfvec_payload(const HnswDistance *d, const HalfVector *v)
+{
+	VecextHalf *out = palloc(d->max_payload);
+	double		norm = 0.0;
+
+	if (!d->normalize)
+	{
+		memcpy(out, v->x, sizeof(VecextHalf) * d->dims);
+		return out;
+	}
+	for (int i = 0; i < d->dims; i++)
+	{
+		double		x = VecextHalfToFloat(v->x[i]);
+
+		norm += x * x;
+	}
+	if (norm == 0.0)
+	{
+		pfree(out);
+		return NULL;
+	}
+	norm = sqrt(norm);
+	/* unit elements are within half's range: no overflow possible */
+	for (int i = 0; i < d->dims; i++)
+		out[i] = VecextFloatToHalf((float) (VecextHalfToFloat(v->x[i]) / norm));
+	return out;
+}
+
+static void *
+halfvec_form_payload(const HnswDistance *d, Datum value, Size *size)
+{
+	HalfVector *v = DatumGetHalfVector(value);
+
+	VecextCheckExpectedDims(d->dims, v->dim);
+	*size = d->max_payload;
+	return halfvec_payload(d, v);
+}
+
+static void *
+halfvec_prepare_query(const HnswDistance *d, Datum value, Size *size)
+{
+	HalfVector *v = DatumGetHalfVector(value);
+
+	if (v->dim != d->dims)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("different halfvec dimensions %d and %d", d->dims, v->dim)));
+	*size = d->max_payload;
+	return halfvec_payload(d, v);
+}
+
+static const HnswTypeOps halfvec_ops = {
+	"halfvec", HNSW_TYPE_HALFVEC, halfvec_init, halfvec_form_payload, halfvec_prepare_query
+};
+
+/* sparsevec: int32 nnz, int32 indices[nnz], float4 values[nnz] ------------- */
+
+static const HnswMetricOf sparsevec_metrics[] = {
+	{vecext_sparsevec_l2_squared_distance, HNSW_METRIC_L2},
+	{vecext_sparsevec_negative_inner_product, HNSW_METRIC_IP},
+	{vecext_sparsevec_l1_distance, HNSW_METRIC_L1},
+};
+
+#define SPARSE_NNZ(p)		(((const int32 *) (p))[0])
+#define SPARSE_INDICES(p)	(((const int32 *) (p)) + 1)
+#define SPARSE_VALUES(p)	((const float *) (SPARSE_INDICES(p) + SPARSE_NNZ(p)))
+
+static float
+sparse_l2_squared(const void *a, const void *b, int len)
+{
+	return VecextSparseL2Squared(SPARSE_INDICES(a), SPARSE_VALUES(a), SPARSE_NNZ(a),
+								 SPARSE_INDICES(b), SPARSE_VALUES(b), SPARSE_NNZ(b));
+}
+
+static float
+sparse_inner(const void *a, const void *b, int len)
+{
+	return VecextSparseInner(SPARSE_INDICES(a), SPARSE_VALUES(a), SPARSE_NNZ(a),
+							 SPARSE_INDICES(b), SPARSE_VALUES(b), SPARSE_NNZ(b));
+}
+
+static float
+sparse_l1(const void *a, const void *b, int len)
+{
+	return VecextSparseL1(SPARSE_INDICES(a), SPARSE_VALUES(a), SPARSE_NNZ(a),
+						  SPARSE_INDICES(b), SPARSE_VALUES(b), SPARSE_NNZ(b));
+}
+
+static void
+sparsevec_init(HnswDistance *d, Relation index)
+{
+	d->metric = metric_from_proc(index, sparsevec_metrics, lengthof(sparsevec_metrics),
+								 d->normalize);
+	d->len = 0;					/* the payloads carry their lengths */
+	d->min_payload = sizeof(int32);
+	/* as many non-zeros as a page holds: HnswCheckPayloadFits tells the rest */
+	d->max_payload = HnswMaxPayload(d->m);
+	switch (d->metric)
+	{
+		case HNSW_METRIC_L2:
+			d->kernel = sparse_l2_squared;
+			break;
+		case HNSW_METRIC_IP:
+		case HNSW_METRIC_COSINE:
+			d->kernel = sparse_inner;
+			d->negate = true;
+			break;
+		case HNSW_METRIC_L1:
+			d->kernel = sparse_l1;
+			break;
+		default:
+			no_such_metric(d, index);
+	}
+}
+
+static void *
+sparsevec_payload(const HnswDistance *d, const SparseVector *v, Size *size)
+{
+	Size		need = sizeof(int32) + (sizeof(int32) + sizeof(float)) * (Size) v->nnz;
+	char	   *out;
+	int32	   *nnz;
+	int32	   *indices;
+	float	   *values;
+	const float *in = SPARSEVEC_VALUES(v);
+	double		norm = 0.0;
+
+	*size = need;
+	if (need > d->max_payload)
+		HnswCheckPayloadFits(d, need);	/* errors */
+	out = palloc0(d->max_payload);
+	nnz = (int32 *) out;
+	indices = nnz + 1;
+	values = (float *) (indices + v->nnz);
+	*nnz = v->nnz;
+	memcpy(indices, v->indices, sizeof(int32) * v->nnz);
+	if (!d->normalize)
+	{
+		memcpy(values, in, sizeof(float) * v->nnz);
+		return out;
+	}
+	for (int i = 0; i < v->nnz; i++)
+		norm += (double) in[i] * in[i];
+	if (norm == 0.0)
+	{
+		pfree(out);
+		return NULL;
+	}
+	norm = sqrt(norm);
+	for (int i = 0; i < v->nnz; i++)
+		values[i] = (float) (in[i] / norm);
+	return out;
+}
+
+static void *
+sparsevec_form_payload(const HnswDistance *d, Datum value, Size *size)
+{
+	SparseVector *v = DatumGetSparseVector(value);
+
+	VecextCheckExpectedDims(d->dims, v->dim);
+	return sparsevec_payload(d, v, size);
+}
+
+static void *
+sparsevec_prepare_query(const HnswDistance *d, Datum value, Size *size)
+{
+	SparseVector *v = DatumGetSparseVector(value);
+
+	if (v->dim != d->dims)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("different sparsevec dimensions %d and %d", d->dims, v->dim)));
+	return sparsevec_payload(d, v, size);
+}
+
+static const HnswTypeOps sparsevec_ops = {
+	"sparsevec", HNSW_TYPE_SPARSEVEC, sparsevec_init, sparsevec_form_payload,
+	sparsevec_prepare_query
+};
+
+
 /* bit: the bytes of the bit string ----------------------------------------- */
 
 static const HnswMetricOf bit_metrics[] = {
@@ -260,6 +476,20 @@ HnswZeroQuery(const HnswDistance *d)
 }
 
 /* support functions 3: which element type an opclass indexes -------------- */
+
+PG_FUNCTION_INFO_V1(vecext_hnsw_halfvec_support);
+Datum
+vecext_hnsw_halfvec_support(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(&halfvec_ops);
+}
+
+PG_FUNCTION_INFO_V1(vecext_hnsw_sparsevec_support);
+Datum
+vecext_hnsw_sparsevec_support(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(&sparsevec_ops);
+}
 
 PG_FUNCTION_INFO_V1(vecext_hnsw_bit_support);
 Datum
