@@ -261,7 +261,7 @@ extern Size HnswMaxPayload(int m);
 extern void HnswCheckPayloadFits(const HnswDistance *d, Size payload_size);
 
 /* hnswtypes.c: the element types */
-extern void HnswInitDistance(HnswDistance *d, Relation index, int dims);
+extern void HnswInitDistance(HnswDistance *d, Relation index, int dims, int m);
 extern void HnswCheckMetaType(Relation index, const HnswMetaPageData *meta,
 							  const HnswDistance *d);
 extern void *HnswZeroQuery(const HnswDistance *d);

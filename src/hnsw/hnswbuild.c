@@ -171,7 +171,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("ef_construction must be at least 2 * m"),
 				 errdetail("ef_construction is %d and m is %d.", efc, m)));
-	HnswInitDistance(&d, index, index_dims(index));
+	HnswInitDistance(&d, index, index_dims(index), HnswGetM(index));
 	/* fixed-size elements are checked once, the others one by one */
 	if (d.min_payload == d.max_payload)
 		HnswCheckPayloadFits(&d, d.max_payload);
@@ -213,6 +213,6 @@ hnswbuildempty(Relation index)
 {
 	HnswDistance d;
 
-	HnswInitDistance(&d, index, index_dims(index));
+	HnswInitDistance(&d, index, index_dims(index), HnswGetM(index));
 	create_metapage(index, INIT_FORKNUM, &d, HnswGetM(index), HnswGetEfConstruction(index));
 }

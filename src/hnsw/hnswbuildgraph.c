@@ -92,7 +92,7 @@ HnswLocalInit(BuildLocal *bl, BuildGraph *g, Relation index, uint64 seed)
 {
 	memset(bl, 0, sizeof(BuildLocal));
 	bl->g = g;
-	HnswInitDistance(&bl->dist, index, g->dims);
+	HnswInitDistance(&bl->dist, index, g->dims, g->m);
 	bl->visited_cap = 1024;
 	bl->visited = palloc0(sizeof(uint32) * bl->visited_cap);
 	bl->linkbuf = palloc(sizeof(int32) * HnswLayerCapacity(g->m, 0));

@@ -31,7 +31,7 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 		goto done;
 
 	meta = HnswReadMeta(index);
-	HnswInitDistance(&dist, index, meta.dims);
+	HnswInitDistance(&dist, index, meta.dims, meta.m);
 	HnswCheckMetaType(index, &meta, &dist);
 	payload = dist.type->form_payload(&dist, values[0], &size);
 

@@ -159,7 +159,8 @@ HnswMaxLevelForPayload(int m, Size payload_size)
 Size
 HnswMaxPayload(int m)
 {
-	return HNSW_MAX_TUPLE_SIZE - MAXALIGN(HnswElementTupleSize(m, 0, 0));
+	/* the tuple, MAXALIGNed, must fit: its end is at most the aligned-down room */
+	return TYPEALIGN_DOWN(MAXIMUM_ALIGNOF, HNSW_MAX_TUPLE_SIZE) - HnswElementTupleSize(m, 0, 0);
 }
 
 /*
@@ -178,20 +179,19 @@ HnswCheckPayloadFits(const HnswDistance *d, Size payload_size)
 		d->type->id == HNSW_TYPE_BIT)
 	{
 		/* fixed-size elements: say it in dimensions */
-		double		per_dim = (double) d->max_payload / d->dims;
-		int			maxdims = (int) (max / per_dim);
+		/* dimensions per payload byte: 8 bits, or 1/4 and 1/2 of an element */
+		bool		bits = d->type->id == HNSW_TYPE_BIT;
+		int			maxdims = bits ? (int) (max * 8) : (int) (max / (d->max_payload / d->dims));
 		const char *what = d->type->id == HNSW_TYPE_VECTOR ? "vectors" :
 			psprintf("%s values", d->type->name);
+		const char *unit = bits ? "bits" : "dimensions";
 
-		while (maxdims > 0 &&
-			   MAXALIGN(HnswElementTupleSize(m, 0, (Size) ceil(maxdims * per_dim))) > HNSW_MAX_TUPLE_SIZE)
-			maxdims--;
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s of %d dimensions are too large for an hnsw index with m = %d",
-						what, d->dims, m),
-				 errdetail("An hnsw index with m = %d holds %s of at most %d dimensions.",
-						   m, what, maxdims)));
+				 errmsg("%s of %d %s are too large for an hnsw index with m = %d",
+						what, d->dims, unit, m),
+				 errdetail("An hnsw index with m = %d holds %s of at most %d %s.",
+						   m, what, maxdims, unit)));
 	}
 	if (d->type->id == HNSW_TYPE_SPARSEVEC)
 	{

@@ -110,7 +110,7 @@ first_search(IndexScanDesc scan)
 		return;
 	}
 
-	HnswInitDistance(&so->dist, index, so->meta.dims);
+	HnswInitDistance(&so->dist, index, so->meta.dims, so->meta.m);
 	HnswCheckMetaType(index, &so->meta, &so->dist);
 	so->query = NULL;
 

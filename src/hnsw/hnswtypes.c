@@ -433,12 +433,16 @@ static const HnswTypeOps bit_ops = {
 
 /* the seam ------------------------------------------------------------------ */
 
+/*
+ * m is the index's: its metapage's once built (ALTER INDEX may have changed
+ * the reloption since), the reloption while building.
+ */
 void
-HnswInitDistance(HnswDistance *d, Relation index, int dims)
+HnswInitDistance(HnswDistance *d, Relation index, int dims, int m)
 {
 	memset(d, 0, sizeof(HnswDistance));
 	d->dims = dims;
-	d->m = HnswGetM(index);
+	d->m = m;
 	d->normalize = OidIsValid(index_getprocid(index, 1, HNSW_NORM_PROC));
 	if (OidIsValid(index_getprocid(index, 1, HNSW_TYPE_PROC)))
 		d->type = (const HnswTypeOps *)

@@ -430,7 +430,7 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	vs.stats = stats;
 	vs.bas = GetAccessStrategy(BAS_BULKREAD);
 	vs.meta = HnswReadMeta(info->index);
-	HnswInitDistance(&vs.dist, info->index, vs.meta.dims);
+	HnswInitDistance(&vs.dist, info->index, vs.meta.dims, vs.meta.m);
 	HnswCheckMetaType(info->index, &vs.meta, &vs.dist);
 	HnswVisitedInit(&vs.deleted, 1024);
 	vs.tmpctx = AllocSetContextCreate(CurrentMemoryContext, "hnsw vacuum",

@@ -94,6 +94,6 @@ INSERT INTO bit_small VALUES (1, B'00000000'), (2, B'11110000'), (3, B'11111111'
 SELECT id, v <~> B'11110000' AS h FROM bit_small ORDER BY v <~> B'11110000', id;
 SELECT id, v <%> B'11110000' AS j FROM bit_small ORDER BY v <%> B'11110000', id;
 DROP TABLE bit_small;
-SELECT binary_quantize('[1,-1,0.5,0]') AS q,
-       binary_quantize('[1,-1,0.5,0]') <~> binary_quantize('[-1,1,0.5,0]') AS h,
-       binary_quantize('[1,-1,0.5,0]') <%> binary_quantize('[-1,1,0.5,0]') AS j;
+SELECT binary_quantize('[1,-1,0.5,0]'::vector) AS q,
+       binary_quantize('[1,-1,0.5,0]'::vector) <~> binary_quantize('[-1,1,0.5,0]'::vector) AS h,
+       binary_quantize('[1,-1,0.5,0]'::vector) <%> binary_quantize('[-1,1,0.5,0]'::vector) AS j;
