@@ -10,7 +10,7 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 # concern (sql/parts/, in this order); older versions' scripts and the upgrade
 # scripts are frozen files.
 SQL_PARTS = sql/parts/vector.sql sql/parts/hnsw.sql sql/parts/halfvec.sql \
-            sql/parts/sparsevec.sql sql/parts/bit.sql
+            sql/parts/sparsevec.sql sql/parts/bit.sql sql/parts/hnsw_types.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql
 

@@ -11,7 +11,9 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "distance/bits.h"
 #include "distance/distance.h"
+#include "distance/half.h"
 #include "hnsw/hnsw.h"
 
 PG_MODULE_MAGIC;
@@ -63,6 +65,8 @@ void
 _PG_init(void)
 {
 	VecextDistanceInit();
+	VecextBitDistanceInit();
+	VecextHalfDistanceInit();
 	HnswInitReloptions();
 	define_gucs();
 }

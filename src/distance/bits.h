@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct VecextBitKernelSet
 {
@@ -34,15 +35,30 @@ extern int	VecextAvailableBitKernelSets(const VecextBitKernelSet **sets, int max
 extern const VecextBitKernelSet *VecextPopcntBitKernels(void);
 extern const VecextBitKernelSet *VecextAvx512BitKernels(void);
 
-/* Jaccard distance from the three counts (two empty vectors: 0). */
+/*
+ * Bytes [0, n) of p (n <= 8) as a 64-bit word, the rest zero; any alignment.
+ * Kernels count whole words and this gives them the last partial one.
+ */
+static inline uint64_t
+VecextLoadBitWord(const unsigned char *p, size_t n)
+{
+	uint64_t	w = 0;
+
+	memcpy(&w, p, n);
+	return w;
+}
+
+/*
+ * Jaccard distance 1 - |a AND b| / |a OR b| from the three counts.  With no
+ * bit in common it is 1, also for two all-zero (or empty) vectors, whose
+ * union is empty: pgvector defines it so.
+ */
 static inline double
 VecextJaccardFromParts(uint64_t ab, uint64_t aa, uint64_t bb)
 {
-	uint64_t	uni = aa + bb - ab;
-
-	if (uni == 0)
-		return 0.0;
-	return 1.0 - (double) ab / (double) uni;
+	if (ab == 0)
+		return 1.0;
+	return 1.0 - (double) ab / (double) (aa + bb - ab);
 }
 
 #endif							/* VECEXT_BITS_H */

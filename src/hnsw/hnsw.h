@@ -81,6 +81,7 @@
 /* Support function numbers of the opclasses. */
 #define HNSW_DISTANCE_PROC			1
 #define HNSW_NORM_PROC				2	/* present: vectors are normalized */
+#define HNSW_TYPE_PROC				3	/* present: the element type (HnswTypeOps) */
 
 /* Pseudo block number of the update lock (see the lock order above). */
 #define HNSW_UPDATE_LOCK			((BlockNumber) 0xFFFFFFFE)
@@ -113,32 +114,85 @@ extern int	hnsw_max_scan_tuples;
 extern double hnsw_scan_mem_multiplier;
 
 /*
- * How an index measures distance: one kernel called directly (no fmgr),
- * optionally negated (inner product) and with inputs normalized (cosine).
+ * The element-type seam.  The graph code never looks inside an element: it
+ * stores a payload (bytes) per element and compares payloads with one
+ * kernel, called directly (no fmgr).  What a payload is, and which kernel
+ * compares two, is the index's element type, chosen once per index from its
+ * opclass: support function HNSW_TYPE_PROC returns the HnswTypeOps (an
+ * opclass without it is a vector one), and the metric comes from the
+ * opclass's ordering operator.  A prepared query is a payload too; keeping
+ * form_payload and prepare_query apart leaves room for payloads that are
+ * compressed codes compared against a full-precision query.
  */
 typedef enum HnswMetric
 {
-	HNSW_METRIC_L2,				/* squared L2, ordered like L2 */
+	HNSW_METRIC_L2 = 1,			/* squared L2, ordered like L2 */
 	HNSW_METRIC_IP,				/* negative inner product */
 	HNSW_METRIC_COSINE,			/* negative inner product of unit vectors */
-	HNSW_METRIC_L1
+	HNSW_METRIC_L1,
+	HNSW_METRIC_HAMMING,		/* differing bits */
+	HNSW_METRIC_JACCARD			/* 1 - |a & b| / |a | b| */
 } HnswMetric;
+
+/* Element types, as stored in the metapage. */
+#define HNSW_TYPE_VECTOR			1
+#define HNSW_TYPE_HALFVEC			2
+#define HNSW_TYPE_SPARSEVEC			3
+#define HNSW_TYPE_BIT				4
+
+/* Distance between two payloads; len is HnswDistance.len. */
+typedef float (*HnswPayloadKernel) (const void *a, const void *b, int len);
+
+typedef struct HnswTypeOps HnswTypeOps;
 
 typedef struct HnswDistance
 {
+	const HnswTypeOps *type;
 	HnswMetric	metric;
-	VecextF32Kernel kernel;
-	bool		negate;
-	bool		normalize;
-	int			dims;
+	HnswPayloadKernel kernel;
+	int			len;			/* the kernel's length argument */
+	bool		negate;			/* the kernel computes -distance */
+	bool		normalize;		/* payloads are unit vectors */
+	int			dims;			/* dimensions of the indexed column */
+	int			m;				/* the index's m (what fits on a page) */
+	Size		min_payload;	/* bytes of the smallest payload */
+	Size		max_payload;	/* bytes of the largest (min = max: all the same) */
 } HnswDistance;
 
-static inline float
-HnswDist(const HnswDistance *d, const float *a, const float *b)
+struct HnswTypeOps
 {
-	float		r = d->kernel(a, b, d->dims);
+	const char *name;			/* the SQL type, for messages */
+	uint16		id;				/* HNSW_TYPE_* */
+
+	/* Set metric, kernel, len, negate, min_ and max_payload of d for d->dims. */
+	void		(*init) (HnswDistance *d, Relation index);
+
+	/*
+	 * The payload of a (possibly toasted) value of the indexed type, in a
+	 * palloc'd buffer of max_payload bytes (so payloads can be copied
+	 * without their sizes), its size in *size; NULL when the value cannot
+	 * be indexed (no direction under cosine).  Errors when the value does
+	 * not match the index.
+	 */
+	void	   *(*form_payload) (const HnswDistance *d, Datum value, Size *size);
+
+	/* The query a search compares payloads with (today: its payload). */
+	void	   *(*prepare_query) (const HnswDistance *d, Datum value, Size *size);
+};
+
+static inline float
+HnswDist(const HnswDistance *d, const void *a, const void *b)
+{
+	float		r = d->kernel(a, b, d->len);
 
 	return d->negate ? -r : r;
+}
+
+/* The i-th payload of an array of payloads spaced max_payload apart. */
+static inline char *
+HnswPayloadAt(const HnswDistance *d, void *base, int i)
+{
+	return (char *) base + (Size) i * d->max_payload;
 }
 
 /*
@@ -165,8 +219,6 @@ typedef struct HnswHeap
 } HnswHeap;
 
 extern void HnswHeapInit(HnswHeap *h, int capacity, bool max);
-extern void HnswHeapPush(HnswHeap *h, const HnswCandidate *c);
-extern HnswCandidate HnswHeapPop(HnswHeap *h);
 
 static inline HnswCandidate *
 HnswHeapTop(HnswHeap *h)
@@ -184,8 +236,9 @@ typedef struct HnswVisited
 
 extern void HnswVisitedInit(HnswVisited *v, int expected);
 extern void HnswVisitedReset(HnswVisited *v);
-extern bool HnswVisitedAdd(HnswVisited *v, ItemPointer tid); /* true if new */
-extern bool HnswVisitedContains(HnswVisited *v, ItemPointer tid);
+
+/* HnswHeapPush/Pop, HnswVisitedAdd/Contains: inline */
+#include "hnsw/hnswcandidates.h"
 
 /* hnsw.c */
 extern void HnswInitReloptions(void);
@@ -196,37 +249,52 @@ PGDLLEXPORT extern Datum hnswhandler(PG_FUNCTION_ARGS);
 
 /* hnswpage.c */
 extern void HnswInitPage(Page page, uint16 page_type);
-extern void HnswInitMetaPage(Page page, int dims, int m, int ef_construction);
+extern void HnswInitMetaPage(Page page, int dims, int m, int ef_construction,
+							 const HnswDistance *d);
 extern HnswMetaPageData HnswReadMeta(Relation index);
 extern void HnswSetEntry(Relation index, ItemPointer entry, int level);
 extern void HnswCheckMetaPage(Relation index, Page page);
 extern HnswElementTuple HnswGetElementTuple(Page page, OffsetNumber off);
 extern Buffer HnswNewBuffer(Relation index, ForkNumber fork);
-extern int	HnswMaxLevelForDims(int m, int dims);
-extern void HnswCheckDimsFit(int m, int dims);
+extern int	HnswMaxLevelForPayload(int m, Size payload_size);
+extern Size HnswMaxPayload(int m);
+extern void HnswCheckPayloadFits(const HnswDistance *d, Size payload_size);
 
-/* hnswgraph.c: the algorithm shared by build, insert and scan */
+/* hnswtypes.c: the element types */
 extern void HnswInitDistance(HnswDistance *d, Relation index, int dims);
-extern bool HnswPrepareVector(const HnswDistance *d, const float *in, float *out);
+extern void HnswCheckMetaType(Relation index, const HnswMetaPageData *meta,
+							  const HnswDistance *d);
+extern void *HnswZeroQuery(const HnswDistance *d);
+extern const HnswTypeOps HnswVectorOps;
+
+/* hnswgraph.c: the pieces of the algorithm shared by build, insert and scan */
 extern int	HnswRandomLevel(int m, double u);
 extern double HnswRandomUniform(uint64 *state);
 extern int	HnswSelectNeighbors(const HnswDistance *d, HnswCandidate *cands, int ncands,
-								const float **vecs, int keep, bool *selected);
+								const void **vecs, int keep, bool *selected);
+extern int	HnswCandidateCmp(const void *a, const void *b);
+
+/* hnswsearch.c */
 extern void HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m,
-								const float *q, HnswHeap *entries, int ef, int layer,
+								const void *q, HnswHeap *entries, int ef, int layer,
 								HnswVisited *visited, HnswHeap *result);
-extern int	HnswSearchDisk(Relation index, const HnswDistance *d, int m, const float *q,
+extern int	HnswSearchDisk(Relation index, const HnswDistance *d, int m, const void *q,
 						   ItemPointer entry, int entry_level, int ef, HnswCandidate **out,
 						   int *nvisited);
+extern void HnswCarryDown(HnswHeap *result, HnswHeap *entries, const HnswCandidate *start,
+						  int nstart);
+extern bool HnswReadElementPayload(Relation index, const HnswDistance *d, int m,
+								   ItemPointer tid, void *out);
+
+/* hnswlinks.c */
 extern bool HnswReplaceLinks(Relation index, int m, ItemPointer tid, int layer,
 							 const ItemPointerData *expect, int nexpect,
 							 const ItemPointerData *links, int n);
 extern bool HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid,
-							int layer, ItemPointer newtid, const float *newvec, bool force);
-extern bool HnswReadElementVector(Relation index, int m, ItemPointer tid, float *out,
-								  int dims);
+							int layer, ItemPointer newtid, const void *newpayload, bool force);
 extern void HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
-							 const float *vec, ItemPointer heaptid, int level);
+							 const void *payload, Size payload_size, ItemPointer heaptid,
+							 int level);
 
 /* hnswbuild.c */
 extern IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo);

@@ -23,30 +23,31 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	MemoryContext oldctx = MemoryContextSwitchTo(ctx);
 	HnswMetaPageData meta;
 	HnswDistance dist;
-	Vector	   *vec;
-	float	   *prepared;
+	void	   *payload;
+	Size		size;
 
 	/* NULLs are not indexed */
 	if (isnull[0])
 		goto done;
 
 	meta = HnswReadMeta(index);
-	vec = DatumGetVector(values[0]);
-	VecextCheckExpectedDims(meta.dims, vec->dim);
 	HnswInitDistance(&dist, index, meta.dims);
-	prepared = palloc(sizeof(float) * meta.dims);
+	HnswCheckMetaType(index, &meta, &dist);
+	payload = dist.type->form_payload(&dist, values[0], &size);
 
 	/* zero vectors have no direction: not indexed under cosine */
-	if (HnswPrepareVector(&dist, vec->x, prepared))
+	if (payload != NULL)
 	{
 		int			level;
+
+		HnswCheckPayloadFits(&dist, size);
 
 		if (insert_rng_state == 0)
 			insert_rng_state = ((uint64) MyProcPid << 32) ^ (uint64) GetCurrentTimestamp() ^ 1;
 		/* one draw: Min() evaluates its arguments twice */
 		level = HnswRandomLevel(meta.m, HnswRandomUniform(&insert_rng_state));
-		level = Min(level, HnswMaxLevelForDims(meta.m, meta.dims));
-		HnswInsertOnDisk(index, &dist, meta.m, meta.ef_construction, prepared, heap_tid,
+		level = Min(level, HnswMaxLevelForPayload(meta.m, size));
+		HnswInsertOnDisk(index, &dist, meta.m, meta.ef_construction, payload, size, heap_tid,
 						 level);
 	}
 

@@ -6,6 +6,8 @@
  */
 #include "hnsw/hnsw.h"
 
+#include <math.h>
+
 #include "access/generic_xlog.h"
 #include "storage/bufmgr.h"
 #include "storage/lmgr.h"
@@ -23,7 +25,7 @@ HnswInitPage(Page page, uint16 page_type)
 }
 
 void
-HnswInitMetaPage(Page page, int dims, int m, int ef_construction)
+HnswInitMetaPage(Page page, int dims, int m, int ef_construction, const HnswDistance *d)
 {
 	HnswMetaPage meta;
 
@@ -35,6 +37,8 @@ HnswInitMetaPage(Page page, int dims, int m, int ef_construction)
 	meta->dims = dims;
 	meta->m = m;
 	meta->ef_construction = ef_construction;
+	meta->element_type = d->type->id;
+	meta->metric = d->metric;
 	ItemPointerSetInvalid(&meta->entry);
 	meta->entry_level = -1;
 	/* keep the contents inside pd_lower so WAL images keep them */
@@ -141,30 +145,70 @@ HnswNewBuffer(Relation index, ForkNumber fork)
 
 /* Highest level whose element tuple still fits on a page. */
 int
-HnswMaxLevelForDims(int m, int dims)
+HnswMaxLevelForPayload(int m, Size payload_size)
 {
 	int			level = 0;
 
 	while (level < HNSW_MAX_LEVEL &&
-		   MAXALIGN(HnswElementTupleSize(m, level + 1, dims)) <= HNSW_MAX_TUPLE_SIZE)
+		   MAXALIGN(HnswElementTupleSize(m, level + 1, payload_size)) <= HNSW_MAX_TUPLE_SIZE)
 		level++;
 	return level;
 }
 
-void
-HnswCheckDimsFit(int m, int dims)
+/* Largest payload an element of level 0 can carry with this m. */
+Size
+HnswMaxPayload(int m)
 {
-	if (MAXALIGN(HnswElementTupleSize(m, 0, dims)) > HNSW_MAX_TUPLE_SIZE)
-	{
-		int			maxdims = dims;
+	return HNSW_MAX_TUPLE_SIZE - MAXALIGN(HnswElementTupleSize(m, 0, 0));
+}
 
-		while (maxdims > 0 && MAXALIGN(HnswElementTupleSize(m, 0, maxdims)) > HNSW_MAX_TUPLE_SIZE)
+/*
+ * An element must fit on one page.  The message speaks of dimensions for
+ * the dense types (payload = dims x element size) and of bytes otherwise.
+ */
+void
+HnswCheckPayloadFits(const HnswDistance *d, Size payload_size)
+{
+	int			m = d->m;
+	Size		max = HnswMaxPayload(m);
+
+	if (MAXALIGN(HnswElementTupleSize(m, 0, payload_size)) <= HNSW_MAX_TUPLE_SIZE)
+		return;
+	if (d->type->id == HNSW_TYPE_VECTOR || d->type->id == HNSW_TYPE_HALFVEC ||
+		d->type->id == HNSW_TYPE_BIT)
+	{
+		/* fixed-size elements: say it in dimensions */
+		double		per_dim = (double) d->max_payload / d->dims;
+		int			maxdims = (int) (max / per_dim);
+		const char *what = d->type->id == HNSW_TYPE_VECTOR ? "vectors" :
+			psprintf("%s values", d->type->name);
+
+		while (maxdims > 0 &&
+			   MAXALIGN(HnswElementTupleSize(m, 0, (Size) ceil(maxdims * per_dim))) > HNSW_MAX_TUPLE_SIZE)
 			maxdims--;
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("vectors of %d dimensions are too large for an hnsw index with m = %d",
-						dims, m),
-				 errdetail("An hnsw index with m = %d holds vectors of at most %d dimensions.",
-						   m, maxdims)));
+				 errmsg("%s of %d dimensions are too large for an hnsw index with m = %d",
+						what, d->dims, m),
+				 errdetail("An hnsw index with m = %d holds %s of at most %d dimensions.",
+						   m, what, maxdims)));
 	}
+	if (d->type->id == HNSW_TYPE_SPARSEVEC)
+	{
+		/* int32 count, then an int32 index and a float4 value per non-zero */
+		Size		per = sizeof(int32) + sizeof(float);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sparsevec with %zu non-zero elements is too large for an hnsw index with m = %d",
+						(payload_size - sizeof(int32)) / per, m),
+				 errdetail("An hnsw index with m = %d holds sparsevec values of at most %zu non-zero elements.",
+						   m, (max - sizeof(int32)) / per)));
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("%s value of %zu bytes is too large for an hnsw index with m = %d",
+					d->type->name, payload_size, m),
+			 errdetail("An hnsw index with m = %d holds elements of at most %zu bytes.",
+					   m, max)));
 }

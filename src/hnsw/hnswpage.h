@@ -5,17 +5,20 @@
  * Block 0 is the metapage.  Every other block is an element page holding
  * element tuples.  An element tuple carries everything a search needs about
  * one graph node: its heap TID, level, deleted flag, its neighbour lists
- * for every layer and its vector, so one buffer read serves one hop.
+ * for every layer and its payload, so one buffer read serves one hop.  The
+ * payload is what the index's element type (hnsw.h, HnswTypeOps) makes of
+ * the indexed value: float4 or binary16 elements, a sparse vector's
+ * indices and values, or a bit string's bytes.
  * Neighbour links are element TIDs (block, offset) in the index itself.
  *
  * Element tuple layout (each part starts 4-byte aligned; the tuple itself
  * is MAXALIGNed by PageAddItem):
  *
- *	HnswElementTupleData	header (type, level, flags, heap TID, dims)
+ *	HnswElementTupleData	header (type, level, flags, heap TID, payload size)
  *	uint16 counts[level+1]	number of used links per layer, padded to 4
  *	ItemPointerData links[]	2m slots for layer 0, m for each layer above,
  *							padded to 4
- *	float4 vector[dims]		the (for cosine: normalized) vector
+ *	char payload[payload_size]	the (for cosine: normalized) value
  *
  * Bump HNSW_FORMAT_VERSION whenever any struct here changes.
  *-------------------------------------------------------------------------
@@ -28,7 +31,7 @@
 #include "storage/itemptr.h"
 
 #define HNSW_MAGIC				0x56584E48	/* "HNXV" */
-#define HNSW_FORMAT_VERSION		1
+#define HNSW_FORMAT_VERSION		2	/* 2: element types (payload size, metapage type) */
 #define HNSW_PAGE_ID			0xFF91	/* identifies hnsw pages, like nbtree's */
 
 #define HNSW_METAPAGE_BLKNO		0
@@ -60,6 +63,8 @@ typedef struct HnswMetaPageData
 	uint32		dims;			/* dimensions of every indexed vector */
 	uint16		m;				/* max links per layer above 0 (2m on layer 0) */
 	uint16		ef_construction;	/* candidate list size while building */
+	uint16		element_type;	/* HNSW_TYPE_* of the payloads (hnsw.h) */
+	uint16		metric;			/* HnswMetric the graph was built with (hnsw.h) */
 	ItemPointerData entry;		/* entry element, invalid when the index is empty */
 	int16		entry_level;	/* level of the entry element, -1 when empty */
 } HnswMetaPageData;
@@ -81,8 +86,8 @@ typedef struct HnswElementTupleData
 	uint8		flags;			/* HNSW_ELEMENT_* */
 	uint8		unused;			/* reserved, 0 */
 	ItemPointerData heaptid;	/* the heap row */
-	uint16		dims;			/* length of the vector */
-	char		data[FLEXIBLE_ARRAY_MEMBER];	/* counts, links, vector */
+	uint16		payload_size;	/* bytes of the payload */
+	char		data[FLEXIBLE_ARRAY_MEMBER];	/* counts, links, payload */
 } HnswElementTupleData;
 
 typedef HnswElementTupleData *HnswElementTuple;
@@ -100,9 +105,9 @@ typedef HnswElementTupleData *HnswElementTuple;
 #define HnswCountsSize(level)		HNSW_ALIGN4(sizeof(uint16) * ((level) + 1))
 #define HnswLinksSize(m, level)		HNSW_ALIGN4(sizeof(ItemPointerData) * HnswTotalLinks(m, level))
 
-#define HnswElementTupleSize(m, level, dims) \
+#define HnswElementTupleSize(m, level, payload_size) \
 	(HNSW_ELEMENT_HEADER_SIZE + HnswCountsSize(level) + HnswLinksSize(m, level) + \
-	 sizeof(float) * (dims))
+	 (payload_size))
 
 #define HnswElementCounts(tup) ((uint16 *) (tup)->data)
 
@@ -111,9 +116,9 @@ typedef HnswElementTupleData *HnswElementTuple;
 	((ItemPointerData *) ((tup)->data + HnswCountsSize((tup)->level)) + \
 	 ((layer) == 0 ? 0 : 2 * (m) + ((layer) - 1) * (m)))
 
-#define HnswElementVector(tup, m) \
-	((float *) ((tup)->data + HnswCountsSize((tup)->level) + \
-				HnswLinksSize(m, (tup)->level)))
+#define HnswElementPayload(tup, m) \
+	((char *) ((tup)->data + HnswCountsSize((tup)->level) + \
+			   HnswLinksSize(m, (tup)->level)))
 
 /* Largest element tuple a page holds (one tuple, its line pointer). */
 #define HNSW_MAX_TUPLE_SIZE \

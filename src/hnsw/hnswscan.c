@@ -32,7 +32,7 @@ typedef struct HnswScanOpaqueData
 	float		last_dist;		/* of the last row returned */
 	HnswVisited returned;		/* heap TIDs returned (iterative scans) */
 	bool		tracking;		/* returned is in use */
-	float	   *query;			/* prepared query, NULL: the entry has none */
+	void	   *query;			/* prepared query, NULL: the entry has none */
 	HnswDistance dist;
 	HnswMetaPageData meta;
 	MemoryContext ctx;			/* the scan's memory, reset by rescan */
@@ -111,7 +111,8 @@ first_search(IndexScanDesc scan)
 	}
 
 	HnswInitDistance(&so->dist, index, so->meta.dims);
-	so->query = palloc0(sizeof(float) * so->meta.dims);
+	HnswCheckMetaType(index, &so->meta, &so->dist);
+	so->query = NULL;
 
 	/*
 	 * A NULL query orders every row alike (NULL distance); search from the
@@ -120,11 +121,13 @@ first_search(IndexScanDesc scan)
 	 */
 	if (scan->numberOfOrderBys > 0 && !(scan->orderByData[0].sk_flags & SK_ISNULL))
 	{
-		Vector	   *v = DatumGetVector(scan->orderByData[0].sk_argument);
+		Size		size;
 
-		VecextCheckSameDimsCount(so->meta.dims, v->dim);
-		HnswPrepareVector(&so->dist, v->x, so->query);
+		so->query = so->dist.type->prepare_query(&so->dist,
+												 scan->orderByData[0].sk_argument, &size);
 	}
+	if (so->query == NULL)
+		so->query = HnswZeroQuery(&so->dist);
 	MemoryContextSwitchTo(oldctx);
 
 	so->ef = hnsw_ef_search;

@@ -101,15 +101,15 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *callback_s
 
 /* Re-select one layer's links of element etid (vector evec). */
 static void
-repair_layer(VacuumState *vs, ItemPointer etid, const float *evec, int layer,
+repair_layer(VacuumState *vs, ItemPointer etid, const void *evec, int layer,
 			 const ItemPointerData *links, int nlinks)
 {
 	int			m = vs->meta.m;
 	int			cap = HnswLayerCapacity(m, layer);
 	int			maxcands = nlinks * (HnswLayerCapacity(m, 0) + 1);
 	HnswCandidate *cands = palloc(sizeof(HnswCandidate) * maxcands);
-	float	   *vecs = palloc(sizeof(float) * vs->dist.dims * maxcands);
-	const float **cvecs = palloc(sizeof(float *) * maxcands);
+	char	   *vecs = palloc(vs->dist.max_payload * maxcands);
+	const void **cvecs = palloc(sizeof(void *) * maxcands);
 	bool	   *selected = palloc(sizeof(bool) * maxcands);
 	ItemPointerData *dlinks = palloc(sizeof(ItemPointerData) * HnswLayerCapacity(m, 0));
 	ItemPointerData *newlinks = palloc(sizeof(ItemPointerData) * cap);
@@ -149,11 +149,11 @@ repair_layer(VacuumState *vs, ItemPointer etid, const float *evec, int layer,
 
 		for (int j = 0; j < nd && ncands < maxcands; j++)
 		{
-			float	   *v = vecs + (Size) vs->dist.dims * ncands;
+			char	   *v = HnswPayloadAt(&vs->dist, vecs, ncands);
 
 			if (is_deleted(vs, &dlinks[j]) || !HnswVisitedAdd(&seen, &dlinks[j]))
 				continue;
-			if (!HnswReadElementVector(vs->index, m, &dlinks[j], v, vs->dist.dims))
+			if (!HnswReadElementPayload(vs->index, &vs->dist, m, &dlinks[j], v))
 				continue;
 			cands[ncands].tid = dlinks[j];
 			cands[ncands].idx = ncands;
@@ -181,7 +181,7 @@ repair_layer(VacuumState *vs, ItemPointer etid, const float *evec, int layer,
 			sorted[j + 1] = c;
 		}
 		for (int i = 0; i < ncands; i++)
-			cvecs[i] = vecs + (Size) vs->dist.dims * sorted[i].idx;
+			cvecs[i] = HnswPayloadAt(&vs->dist, vecs, sorted[i].idx);
 		HnswSelectNeighbors(&vs->dist, sorted, ncands, cvecs, cap, selected);
 		for (int i = 0; i < ncands; i++)
 			if (selected[i])
@@ -217,7 +217,7 @@ repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
 	BlockNumber nblocks = RelationGetNumberOfBlocks(vs->index);
 	int			m = vs->meta.m;
 	ItemPointerData *links = palloc(sizeof(ItemPointerData) * HnswTotalLinks(m, HNSW_MAX_LEVEL));
-	float	   *evec = palloc(sizeof(float) * vs->dist.dims);
+	char	   *evec = palloc(vs->dist.max_payload);
 
 	ItemPointerSetInvalid(best);
 	*bestlevel = -1;
@@ -263,7 +263,7 @@ repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
 
 			/* copy what the repair needs, let go of the page, repair */
 			memcpy(links, HnswElementLinks(tup, m, 0), sizeof(ItemPointerData) * HnswTotalLinks(m, level));
-			memcpy(evec, HnswElementVector(tup, m), sizeof(float) * vs->dist.dims);
+			memcpy(evec, HnswElementPayload(tup, m), Min(tup->payload_size, vs->dist.max_payload));
 			LockBuffer(buf, BUFFER_LOCK_UNLOCK);
 			for (int layer = 0; layer <= level; layer++)
 			{
@@ -305,7 +305,7 @@ reconnect_orphans(VacuumState *vs)
 	int			m = vs->meta.m;
 	HnswMetaPageData meta = HnswReadMeta(vs->index);
 	HnswVisited referenced;
-	float	   *vec = palloc(sizeof(float) * vs->dist.dims);
+	char	   *vec = palloc(vs->dist.max_payload);
 
 	if (!ItemPointerIsValid(&meta.entry))
 		return;
@@ -346,7 +346,7 @@ reconnect_orphans(VacuumState *vs)
 					continue;
 
 				/* pass 1: an orphan */
-				memcpy(vec, HnswElementVector(tup, m), sizeof(float) * vs->dist.dims);
+				memcpy(vec, HnswElementPayload(tup, m), Min(tup->payload_size, vs->dist.max_payload));
 				LockBuffer(buf, BUFFER_LOCK_UNLOCK);
 				{
 					MemoryContext oldctx = MemoryContextSwitchTo(vs->tmpctx);
@@ -431,6 +431,7 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	vs.bas = GetAccessStrategy(BAS_BULKREAD);
 	vs.meta = HnswReadMeta(info->index);
 	HnswInitDistance(&vs.dist, info->index, vs.meta.dims);
+	HnswCheckMetaType(info->index, &vs.meta, &vs.dist);
 	HnswVisitedInit(&vs.deleted, 1024);
 	vs.tmpctx = AllocSetContextCreate(CurrentMemoryContext, "hnsw vacuum",
 									  ALLOCSET_DEFAULT_SIZES);

@@ -59,6 +59,10 @@ hnswvalidate(Oid opclassoid)
 				ok = check_amproc_signature(procform->amproc, FLOAT8OID, true,
 											1, 1, opcintype);
 				break;
+			case HNSW_TYPE_PROC:
+				ok = check_amproc_signature(procform->amproc, INTERNALOID, true,
+											1, 1, INTERNALOID);
+				break;
 			default:
 				ereport(INFO,
 						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  * vector.c
  *		The vector type: text and binary I/O, typmod, casts, and the
- *		checks every constructor shares.
+ *		checks and parsers every dense type (vector, halfvec) shares.
  *-------------------------------------------------------------------------
  */
 #include "types/vector.h"
@@ -27,6 +27,8 @@ PG_FUNCTION_INFO_V1(vecext_vector);
 PG_FUNCTION_INFO_V1(vecext_array_to_vector);
 PG_FUNCTION_INFO_V1(vecext_vector_to_float4);
 
+const VecextDenseType VecextVectorType = {"vector", VECTOR_MAX_DIM, INFINITY, sizeof(float)};
+
 /* Allocate a zeroed vector of dim dimensions. */
 Vector *
 VecextInitVector(int dim)
@@ -40,16 +42,22 @@ VecextInitVector(int dim)
 }
 
 void
-VecextCheckDims(int dim)
+VecextCheckDimsOf(const VecextDenseType *type, int dim)
 {
 	if (dim < VECTOR_MIN_DIM)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("vector must have at least %d dimension", VECTOR_MIN_DIM)));
-	if (dim > VECTOR_MAX_DIM)
+				 errmsg("%s must have at least %d dimension", type->name, VECTOR_MIN_DIM)));
+	if (dim > type->max_dim)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("vector cannot have more than %d dimensions", VECTOR_MAX_DIM)));
+				 errmsg("%s cannot have more than %d dimensions", type->name, type->max_dim)));
+}
+
+void
+VecextCheckDims(int dim)
+{
+	VecextCheckDimsOf(&VecextVectorType, dim);
 }
 
 /* typmod -1 means "any dimension" */
@@ -63,25 +71,37 @@ VecextCheckExpectedDims(int typmod, int dim)
 }
 
 void
-VecextCheckElement(float value)
+VecextCheckFiniteOf(const VecextDenseType *type, float value)
 {
 	if (isnan(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("NaN not allowed in vector")));
+				 errmsg("NaN not allowed in %s", type->name)));
 	if (isinf(value))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("infinite value not allowed in vector")));
+				 errmsg("infinite value not allowed in %s", type->name)));
+}
+
+void
+VecextCheckElement(float value)
+{
+	VecextCheckFiniteOf(&VecextVectorType, value);
+}
+
+void
+VecextCheckSameDimsOf(const VecextDenseType *type, int a, int b)
+{
+	if (a != b)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("different %s dimensions %d and %d", type->name, a, b)));
 }
 
 void
 VecextCheckSameDimsCount(int a, int b)
 {
-	if (a != b)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different vector dimensions %d and %d", a, b)));
+	VecextCheckSameDimsOf(&VecextVectorType, a, b);
 }
 
 void
@@ -98,41 +118,38 @@ vector_isspace(char ch)
 }
 
 static void
-syntax_error(const char *lit, const char *detail)
+syntax_error(const VecextDenseType *type, const char *lit, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type vector: \"%s\"", lit),
+			 errmsg("invalid input syntax for type %s: \"%s\"", type->name, lit),
 			 errdetail("%s", detail)));
 }
 
 /*
- * Text input: '[' elem (',' elem)* ']' with white space allowed around
- * brackets and elements.  Elements are parsed like float4 (strtof), and
- * must be finite and not underflow to zero.
+ * Text input of every dense type: '[' elem (',' elem)* ']' with white space
+ * allowed around brackets and elements.  Elements are parsed like float4
+ * (strtof) and must be finite; one whose magnitude reaches type->max_abs
+ * (or overflows float4) is out of range, one too small for a float4 becomes
+ * 0 (or -0).  Returns the palloc'd float4 values and their count.
  */
-Datum
-vecext_vector_in(PG_FUNCTION_ARGS)
+float *
+VecextParseElements(const VecextDenseType *type, const char *lit, int *ndim)
 {
-	char	   *lit = PG_GETARG_CSTRING(0);
-	int32		typmod = PG_GETARG_INT32(2);
 	float	   *values;
 	int			dim = 0;
 	int			cap = 16;
-	char	   *p = lit;
-	Vector	   *result;
+	const char *p = lit;
 
 	while (vector_isspace(*p))
 		p++;
 	if (*p != '[')
-		syntax_error(lit, "Vector contents must start with \"[\".");
+		syntax_error(type, lit, "Vector contents must start with \"[\".");
 	p++;
 	while (vector_isspace(*p))
 		p++;
 	if (*p == ']')
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("vector must have at least %d dimension", VECTOR_MIN_DIM)));
+		VecextCheckDimsOf(type, 0);
 
 	values = palloc(sizeof(float) * cap);
 	for (;;)
@@ -143,25 +160,22 @@ vecext_vector_in(PG_FUNCTION_ARGS)
 		while (vector_isspace(*p))
 			p++;
 		if (*p == '\0' || *p == ',' || *p == ']')
-			syntax_error(lit, "Each element must be a number.");
-		if (dim == VECTOR_MAX_DIM)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("vector cannot have more than %d dimensions", VECTOR_MAX_DIM)));
+			syntax_error(type, lit, "Each element must be a number.");
+		if (dim == type->max_dim)
+			VecextCheckDimsOf(type, dim + 1);
 
 		errno = 0;
 		val = strtof(p, &end);
 		if (end == p)
-			syntax_error(lit, "Each element must be a number.");
-		if (errno == ERANGE && (isinf(val) || val == 0.0f))
-		{
-			/* overflow, or a non-zero literal that underflows to zero */
+			syntax_error(type, lit, "Each element must be a number.");
+		/* float4 overflow, or too large for the element type */
+		if ((errno == ERANGE && isinf(val)) || (!isinf(val) && fabsf(val) >= type->max_abs))
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("\"%s\" is out of range for type vector",
-							pnstrdup(p, end - p))));
-		}
-		VecextCheckElement(val);
+					 errmsg("\"%s\" is out of range for type %s",
+							pnstrdup(p, end - p), type->name)));
+		/* a literal that underflows (ERANGE with 0 or a subnormal) is kept */
+		VecextCheckFiniteOf(type, val);
 
 		if (dim == cap)
 		{
@@ -183,52 +197,77 @@ vecext_vector_in(PG_FUNCTION_ARGS)
 			p++;
 			break;
 		}
-		syntax_error(lit, "Elements must be separated by \",\" and the vector closed by \"]\".");
+		syntax_error(type, lit, "Elements must be separated by \",\" and the vector closed by \"]\".");
 	}
 
 	while (vector_isspace(*p))
 		p++;
 	if (*p != '\0')
-		syntax_error(lit, "Junk after closing right bracket.");
+		syntax_error(type, lit, "Junk after closing right bracket.");
 
-	VecextCheckExpectedDims(typmod, dim);
-
-	result = VecextInitVector(dim);
-	memcpy(result->x, values, sizeof(float) * dim);
-	pfree(values);
-	PG_RETURN_VECTOR_P(result);
+	*ndim = dim;
+	return values;
 }
 
-/* Text output: the shortest text that reads back as the same float4. */
-Datum
-vecext_vector_out(PG_FUNCTION_ARGS)
+/* A vector of the n values (palloc'd, freed here) that must fit typmod. */
+static Vector *
+vector_from_floats(float *values, int n, int32 typmod)
 {
-	Vector	   *vec = PG_GETARG_VECTOR_P(0);
-	int			dim = vec->dim;
-	char	   *buf;
-	char	   *p;
+	Vector	   *result;
 
+	VecextCheckDims(n);
+	VecextCheckExpectedDims(typmod, n);
+	result = VecextInitVector(n);
+	memcpy(result->x, values, sizeof(float) * n);
+	pfree(values);
+	return result;
+}
+
+Datum
+vecext_vector_in(PG_FUNCTION_ARGS)
+{
+	int			dim;
+	float	   *values = VecextParseElements(&VecextVectorType, PG_GETARG_CSTRING(0), &dim);
+
+	PG_RETURN_VECTOR_P(vector_from_floats(values, dim, PG_GETARG_INT32(2)));
+}
+
+/*
+ * Text output of every dense type: the dim float4 values, each as the
+ * shortest text that reads back as the same float4.
+ */
+char *
+VecextFormatElements(const float *x, int dim)
+{
 	/* at most FLOAT_SHORTEST_DECIMAL_LEN - 1 chars per element + separator */
-	buf = palloc(FLOAT_SHORTEST_DECIMAL_LEN * dim + 2);
-	p = buf;
+	char	   *buf = palloc(FLOAT_SHORTEST_DECIMAL_LEN * dim + 2);
+	char	   *p = buf;
+
 	*p++ = '[';
 	for (int i = 0; i < dim; i++)
 	{
 		if (i > 0)
 			*p++ = ',';
-		p += float_to_shortest_decimal_bufn(vec->x[i], p);
+		p += float_to_shortest_decimal_bufn(x[i], p);
 	}
 	*p++ = ']';
 	*p = '\0';
+	return buf;
+}
+
+Datum
+vecext_vector_out(PG_FUNCTION_ARGS)
+{
+	Vector	   *vec = PG_GETARG_VECTOR_P(0);
+	char	   *buf = VecextFormatElements(vec->x, vec->dim);
 
 	PG_FREE_IF_COPY(vec, 0);
 	PG_RETURN_CSTRING(buf);
 }
 
-Datum
-vecext_vector_typmod_in(PG_FUNCTION_ARGS)
+int32
+VecextTypmodIn(const VecextDenseType *type, ArrayType *ta)
 {
-	ArrayType  *ta = PG_GETARG_ARRAYTYPE_P(0);
 	int32	   *tl;
 	int			n;
 
@@ -237,49 +276,63 @@ vecext_vector_typmod_in(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid type modifier"),
-				 errdetail("Type vector takes one modifier, its number of dimensions.")));
+				 errdetail("Type %s takes one modifier, its number of dimensions.", type->name)));
 	if (*tl < VECTOR_MIN_DIM)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("dimensions for type vector must be at least %d", VECTOR_MIN_DIM)));
-	if (*tl > VECTOR_MAX_DIM)
+				 errmsg("dimensions for type %s must be at least %d", type->name, VECTOR_MIN_DIM)));
+	if (*tl > type->max_dim)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("dimensions for type vector cannot exceed %d", VECTOR_MAX_DIM)));
-	PG_RETURN_INT32(*tl);
+				 errmsg("dimensions for type %s cannot exceed %d", type->name, type->max_dim)));
+	return *tl;
+}
+
+Datum
+vecext_vector_typmod_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(VecextTypmodIn(&VecextVectorType, PG_GETARG_ARRAYTYPE_P(0)));
 }
 
 /*
- * Binary input: int16 dims, int16 unused (must be 0), dims × float4, all
- * big-endian.  A short message errors in pq_getmsg*; bytes left over are an
- * error too.
+ * Binary input header of every dense type: int16 dims, int16 unused (must
+ * be 0), big-endian, then exactly dims elements of type->elem_size bytes.
+ * A short message errors in pq_getmsg*; bytes left over are an error too.
+ * Returns the dimensions; the caller reads the elements.
  */
-Datum
-vecext_vector_recv(PG_FUNCTION_ARGS)
+int
+VecextRecvHeader(const VecextDenseType *type, StringInfo buf, int32 typmod)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int32		typmod = PG_GETARG_INT32(2);
 	int16		dim;
 	int16		unused;
-	Vector	   *result;
+	int			want;
 
 	dim = (int16) pq_getmsgint(buf, sizeof(int16));
 	unused = (int16) pq_getmsgint(buf, sizeof(int16));
 
-	VecextCheckDims(dim);
+	VecextCheckDimsOf(type, dim);
 	VecextCheckExpectedDims(typmod, dim);
 	if (unused != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("expected unused to be 0, not %d", unused)));
-	if (buf->len - buf->cursor != (int) (sizeof(float) * dim))
+	want = type->elem_size * dim;
+	if (buf->len - buf->cursor != want)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("incorrect binary data format for type vector"),
+				 errmsg("incorrect binary data format for type %s", type->name),
 				 errdetail("Expected %d bytes of elements for %d dimensions, got %d.",
-						   (int) (sizeof(float) * dim), dim, buf->len - buf->cursor)));
+						   want, dim, buf->len - buf->cursor)));
+	return dim;
+}
 
-	result = VecextInitVector(dim);
+Datum
+vecext_vector_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			dim = VecextRecvHeader(&VecextVectorType, buf, PG_GETARG_INT32(2));
+	Vector	   *result = VecextInitVector(dim);
+
 	for (int i = 0; i < dim; i++)
 	{
 		result->x[i] = pq_getmsgfloat4(buf);
@@ -313,29 +366,33 @@ vecext_vector(PG_FUNCTION_ARGS)
 	PG_RETURN_VECTOR_P(vec);
 }
 
+/*
+ * A double as a float4: overflow is an error, a non-zero value too small
+ * for a float4 becomes 0 (or -0), like the reference.
+ */
 static float
-checked_float4(double value)
+checked_float4(const VecextDenseType *type, double value, bool infinite_source)
 {
 	float		f = (float) value;
 
-	if (isinf(f) && !isinf(value))
+	if (isinf(f) && !infinite_source)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("value out of range: overflow")));
-	if (f == 0.0f && value != 0.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("value out of range: underflow")));
-	VecextCheckElement(f);
+	VecextCheckFiniteOf(type, f);
 	return f;
 }
 
-/* Casts from integer[], real[], double precision[] and numeric[]. */
-Datum
-vecext_array_to_vector(PG_FUNCTION_ARGS)
+/*
+ * The elements of a 1-D array without NULLs (integer[], real[], double
+ * precision[] or numeric[]) as float4, for the casts to every dense type.
+ * Elements must be finite; overflow is an error, underflow gives 0.
+ * Returns the palloc'd values and their count (dimensions are the caller's
+ * to check).
+ */
+float *
+VecextArrayToFloats(const VecextDenseType *type, ArrayType *array, int *count)
 {
-	ArrayType  *array = PG_GETARG_ARRAYTYPE_P(0);
-	int32		typmod = PG_GETARG_INT32(1);
 	Oid			elemtype = ARR_ELEMTYPE(array);
 	int16		typlen;
 	bool		typbyval;
@@ -343,7 +400,7 @@ vecext_array_to_vector(PG_FUNCTION_ARGS)
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
-	Vector	   *result;
+	float	   *result;
 
 	if (ARR_NDIM(array) > 1)
 		ereport(ERROR,
@@ -358,27 +415,28 @@ vecext_array_to_vector(PG_FUNCTION_ARGS)
 	deconstruct_array(array, elemtype, typlen, typbyval, typalign,
 					  &elems, &nulls, &n);
 
-	VecextCheckDims(n);
-	VecextCheckExpectedDims(typmod, n);
-
-	result = VecextInitVector(n);
+	result = palloc(sizeof(float) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
 		switch (elemtype)
 		{
 			case INT4OID:
-				result->x[i] = (float) DatumGetInt32(elems[i]);
+				result[i] = (float) DatumGetInt32(elems[i]);
 				break;
 			case FLOAT4OID:
-				result->x[i] = DatumGetFloat4(elems[i]);
-				VecextCheckElement(result->x[i]);
+				result[i] = DatumGetFloat4(elems[i]);
+				VecextCheckFiniteOf(type, result[i]);
 				break;
 			case FLOAT8OID:
-				result->x[i] = checked_float4(DatumGetFloat8(elems[i]));
+				result[i] = checked_float4(type, DatumGetFloat8(elems[i]),
+										   isinf(DatumGetFloat8(elems[i])));
 				break;
 			case NUMERICOID:
-				result->x[i] = checked_float4(DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-																			  elems[i])));
+				/* no error for a numeric too small (or large) for a float8 */
+				result[i] = checked_float4(type,
+										   DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+																			  elems[i])),
+										   numeric_is_inf(DatumGetNumeric(elems[i])));
 				break;
 			default:
 				ereport(ERROR,
@@ -389,17 +447,35 @@ vecext_array_to_vector(PG_FUNCTION_ARGS)
 	}
 	pfree(elems);
 	pfree(nulls);
-	PG_RETURN_VECTOR_P(result);
+	*count = n;
+	return result;
+}
+
+/* Casts from integer[], real[], double precision[] and numeric[]. */
+Datum
+vecext_array_to_vector(PG_FUNCTION_ARGS)
+{
+	int			n;
+	float	   *values = VecextArrayToFloats(&VecextVectorType, PG_GETARG_ARRAYTYPE_P(0), &n);
+
+	PG_RETURN_VECTOR_P(vector_from_floats(values, n, PG_GETARG_INT32(1)));
+}
+
+/* A real[] of the dim values (casts from every dense type). */
+ArrayType *
+VecextFloatsToArray(const float *x, int dim)
+{
+	Datum	   *d = palloc(sizeof(Datum) * dim);
+
+	for (int i = 0; i < dim; i++)
+		d[i] = Float4GetDatum(x[i]);
+	return construct_array(d, dim, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT);
 }
 
 Datum
 vecext_vector_to_float4(PG_FUNCTION_ARGS)
 {
 	Vector	   *vec = PG_GETARG_VECTOR_P(0);
-	Datum	   *d = palloc(sizeof(Datum) * vec->dim);
 
-	for (int i = 0; i < vec->dim; i++)
-		d[i] = Float4GetDatum(vec->x[i]);
-	PG_RETURN_POINTER(construct_array(d, vec->dim, FLOAT4OID, sizeof(float4),
-									  true, TYPALIGN_INT));
+	PG_RETURN_ARRAYTYPE_P(VecextFloatsToArray(vec->x, vec->dim));
 }

@@ -9,6 +9,9 @@
 #include "compat.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/varbit.h"
 
 #define VECTOR_MIN_DIM 1
 #define VECTOR_MAX_DIM 16000
@@ -29,6 +32,40 @@ typedef struct Vector
 #define DatumGetVector(x)		((Vector *) PG_DETOAST_DATUM(x))
 #define PG_GETARG_VECTOR_P(x)	DatumGetVector(PG_GETARG_DATUM(x))
 #define PG_RETURN_VECTOR_P(x)	PG_RETURN_POINTER(x)
+
+/*
+ * What the shared parsers and checks of the dense types (vector, halfvec)
+ * need to know about one of them; its name goes into their messages.
+ */
+typedef struct VecextDenseType
+{
+	const char *name;			/* "vector", "halfvec" */
+	int			max_dim;		/* most dimensions */
+	float		max_abs;		/* a text element this large is out of range */
+	int			elem_size;		/* bytes per element in the binary format */
+} VecextDenseType;
+
+extern const VecextDenseType VecextVectorType;
+
+extern void VecextCheckDimsOf(const VecextDenseType *type, int dim);
+extern void VecextCheckFiniteOf(const VecextDenseType *type, float value);
+extern void VecextCheckSameDimsOf(const VecextDenseType *type, int a, int b);
+extern float *VecextParseElements(const VecextDenseType *type, const char *lit, int *ndim);
+extern int32 VecextTypmodIn(const VecextDenseType *type, ArrayType *ta);
+extern int	VecextRecvHeader(const VecextDenseType *type, StringInfo buf, int32 typmod);
+extern float *VecextArrayToFloats(const VecextDenseType *type, ArrayType *array, int *count);
+extern char *VecextFormatElements(const float *x, int dim);
+extern ArrayType *VecextFloatsToArray(const float *x, int dim);
+extern VarBit *VecextQuantizeElements(const float *x, int dim);
+
+/* avg's float8[] state {count, sum_1 .. sum_n}, shared by vector and halfvec */
+extern float8 *VecextCheckAggState(ArrayType *statearray, int *n);
+extern ArrayType *VecextAccumAggState(const VecextDenseType *type, ArrayType *statearray,
+									  const float *values, int dim);
+extern ArrayType *VecextCombineAggStates(const VecextDenseType *type, ArrayType *sa,
+										 ArrayType *sb);
+extern int	VecextSubvectorRange(const VecextDenseType *type, int dim, int32 start,
+								 int32 count, int *first);
 
 extern Vector *VecextInitVector(int dim);
 extern void VecextCheckDims(int dim);

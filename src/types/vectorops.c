@@ -152,52 +152,66 @@ vecext_l2_normalize(PG_FUNCTION_ARGS)
 	PG_RETURN_VECTOR_P(result);
 }
 
-Datum
-vecext_binary_quantize(PG_FUNCTION_ARGS)
+/* A bit string with 1 where the element is > 0 (every dense type). */
+VarBit *
+VecextQuantizeElements(const float *x, int dim)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	int			len = VARBITTOTALLEN(a->dim);
+	int			len = VARBITTOTALLEN(dim);
 	VarBit	   *result = (VarBit *) palloc0(len);
 	bits8	   *bits = VARBITS(result);
 
 	SET_VARSIZE(result, len);
-	VARBITLEN(result) = a->dim;
-	for (int i = 0; i < a->dim; i++)
-		if (a->x[i] > 0)
+	VARBITLEN(result) = dim;
+	for (int i = 0; i < dim; i++)
+		if (x[i] > 0)
 			bits[i / 8] |= (bits8) (1 << (7 - (i % 8)));
-	PG_RETURN_VARBIT_P(result);
+	return result;
+}
+
+Datum
+vecext_binary_quantize(PG_FUNCTION_ARGS)
+{
+	Vector	   *a = PG_GETARG_VECTOR_P(0);
+
+	PG_RETURN_VARBIT_P(VecextQuantizeElements(a->x, a->dim));
 }
 
 /*
  * subvector(v, start, count): elements start .. start+count-1 (1-based).
  * The window is clipped to the vector; an empty result is an error.
+ * Returns the window's length and sets *first to its 0-based start.
  */
+int
+VecextSubvectorRange(const VecextDenseType *type, int dim, int32 start, int32 count,
+					 int *first)
+{
+	int64		lo;
+	int64		end;
+
+	if (count < 1)
+		VecextCheckDimsOf(type, 0);
+
+	end = (int64) start + count;	/* one past the last, 1-based; no overflow */
+	lo = start < 1 ? 1 : start;
+	if (end > (int64) dim + 1)
+		end = (int64) dim + 1;
+	if (lo > dim || end <= lo)
+		VecextCheckDimsOf(type, 0);
+
+	*first = (int) (lo - 1);
+	return (int) (end - lo);
+}
+
 Datum
 vecext_subvector(PG_FUNCTION_ARGS)
 {
 	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	int32		start = PG_GETARG_INT32(1);
-	int32		count = PG_GETARG_INT32(2);
-	int64		first;
-	int64		end;
-	Vector	   *result;
+	int			first;
+	int			n = VecextSubvectorRange(&VecextVectorType, a->dim, PG_GETARG_INT32(1),
+										 PG_GETARG_INT32(2), &first);
+	Vector	   *result = VecextInitVector(n);
 
-	if (count < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("vector must have at least %d dimension", VECTOR_MIN_DIM)));
-
-	end = (int64) start + count;	/* one past the last, 1-based; no overflow */
-	first = start < 1 ? 1 : start;
-	if (end > (int64) a->dim + 1)
-		end = (int64) a->dim + 1;
-	if (first > a->dim || end <= first)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("vector must have at least %d dimension", VECTOR_MIN_DIM)));
-
-	result = VecextInitVector((int) (end - first));
-	memcpy(result->x, a->x + (first - 1), sizeof(float) * result->dim);
+	memcpy(result->x, a->x + first, sizeof(float) * n);
 	PG_RETURN_VECTOR_P(result);
 }
 
@@ -354,8 +368,8 @@ vecext_vector_hash(PG_FUNCTION_ARGS)
  * avg(vector) keeps a float8[] state {count, sum_1 .. sum_n}; the initial
  * state '{0}' has no dimension yet.
  */
-static float8 *
-check_state_array(ArrayType *statearray, int *n)
+float8 *
+VecextCheckAggState(ArrayType *statearray, int *n)
 {
 	float8	   *state;
 
@@ -395,52 +409,55 @@ make_state(const float8 *values, int n)
 						   TYPALIGN_DOUBLE);
 }
 
-Datum
-vecext_vector_accum(PG_FUNCTION_ARGS)
+/* The state after one more row of dim values. */
+ArrayType *
+VecextAccumAggState(const VecextDenseType *type, ArrayType *statearray,
+					const float *values, int dim)
 {
-	ArrayType  *statearray = PG_GETARG_ARRAYTYPE_P(0);
-	Vector	   *v = PG_GETARG_VECTOR_P(1);
 	int			n;
-	float8	   *state = check_state_array(statearray, &n);
+	float8	   *state = VecextCheckAggState(statearray, &n);
 	float8	   *next;
 
-	if (n > 1 && n - 1 != v->dim)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different vector dimensions %d and %d", n - 1, v->dim)));
+	if (n > 1)
+		VecextCheckSameDimsOf(type, n - 1, dim);
 
-	next = palloc0(sizeof(float8) * (v->dim + 1));
+	next = palloc0(sizeof(float8) * (dim + 1));
 	next[0] = state[0] + 1.0;
-	for (int i = 0; i < v->dim; i++)
+	for (int i = 0; i < dim; i++)
 	{
-		next[i + 1] = (n > 1 ? state[i + 1] : 0.0) + (double) v->x[i];
+		next[i + 1] = (n > 1 ? state[i + 1] : 0.0) + (double) values[i];
 		if (isinf(next[i + 1]))
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("value out of range: overflow")));
 	}
-	PG_RETURN_ARRAYTYPE_P(make_state(next, v->dim + 1));
+	return make_state(next, dim + 1);
 }
 
 Datum
-vecext_vector_combine(PG_FUNCTION_ARGS)
+vecext_vector_accum(PG_FUNCTION_ARGS)
 {
-	ArrayType  *sa = PG_GETARG_ARRAYTYPE_P(0);
-	ArrayType  *sb = PG_GETARG_ARRAYTYPE_P(1);
+	Vector	   *v = PG_GETARG_VECTOR_P(1);
+
+	PG_RETURN_ARRAYTYPE_P(VecextAccumAggState(&VecextVectorType, PG_GETARG_ARRAYTYPE_P(0),
+											  v->x, v->dim));
+}
+
+/* Two partial states as one. */
+ArrayType *
+VecextCombineAggStates(const VecextDenseType *type, ArrayType *sa, ArrayType *sb)
+{
 	int			na,
 				nb;
-	float8	   *a = check_state_array(sa, &na);
-	float8	   *b = check_state_array(sb, &nb);
+	float8	   *a = VecextCheckAggState(sa, &na);
+	float8	   *b = VecextCheckAggState(sb, &nb);
 	float8	   *next;
 
 	if (na == 1)
-		PG_RETURN_ARRAYTYPE_P(sb);
+		return sb;
 	if (nb == 1)
-		PG_RETURN_ARRAYTYPE_P(sa);
-	if (na != nb)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different vector dimensions %d and %d", na - 1, nb - 1)));
+		return sa;
+	VecextCheckSameDimsOf(type, na - 1, nb - 1);
 
 	next = palloc(sizeof(float8) * na);
 	for (int i = 0; i < na; i++)
@@ -451,7 +468,14 @@ vecext_vector_combine(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("value out of range: overflow")));
 	}
-	PG_RETURN_ARRAYTYPE_P(make_state(next, na));
+	return make_state(next, na);
+}
+
+Datum
+vecext_vector_combine(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_ARRAYTYPE_P(VecextCombineAggStates(&VecextVectorType, PG_GETARG_ARRAYTYPE_P(0),
+												 PG_GETARG_ARRAYTYPE_P(1)));
 }
 
 Datum
@@ -459,7 +483,7 @@ vecext_vector_avg(PG_FUNCTION_ARGS)
 {
 	ArrayType  *statearray = PG_GETARG_ARRAYTYPE_P(0);
 	int			n;
-	float8	   *state = check_state_array(statearray, &n);
+	float8	   *state = VecextCheckAggState(statearray, &n);
 	Vector	   *result;
 
 	/* no rows: the SQL standard says NULL */

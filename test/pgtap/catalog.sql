@@ -199,7 +199,7 @@ SELECT has_operator('vector', '<>', 'vector', 'boolean', 'vector <> vector retur
 SELECT has_operator('vector', '>=', 'vector', 'boolean', 'vector >= vector returns boolean');
 SELECT has_operator('vector', '>', 'vector', 'boolean', 'vector > vector returns boolean');
 SELECT results_eq(
-  $$SELECT o.oprname::text COLLATE "default", o.oprcode::regproc::text,
+  $$SELECT o.oprname::text COLLATE "default", (SELECT p.proname::text COLLATE "default" FROM pg_proc p WHERE p.oid = o.oprcode),
            c.oprname::text COLLATE "default", n.oprname::text COLLATE "default"
       FROM pg_operator o
       LEFT JOIN pg_operator c ON c.oid = o.oprcom
@@ -245,8 +245,9 @@ SELECT is_empty(
        AND (castsource, casttarget) NOT IN (
            ('integer[]'::regtype, 'vector'::regtype), ('real[]'::regtype, 'vector'::regtype),
            ('double precision[]'::regtype, 'vector'::regtype), ('numeric[]'::regtype, 'vector'::regtype),
-           ('vector'::regtype, 'real[]'::regtype), ('vector'::regtype, 'vector'::regtype))$$,
-  'no other casts to or from vector');
+           ('vector'::regtype, 'real[]'::regtype), ('vector'::regtype, 'vector'::regtype))
+       AND 'halfvec'::regtype NOT IN (castsource, casttarget)$$,
+  'no other casts to or from vector (but halfvec''s, see halfvec.sql)');
 
 -- operator classes
 SELECT has_opclass('vector_ops', 'operator class vector_ops exists');

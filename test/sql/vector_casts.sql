@@ -50,6 +50,12 @@ SELECT '{1e39}'::double precision[]::vector;
 SELECT '{-1e39}'::double precision[]::vector;
 SELECT '{1e39}'::numeric[]::vector;
 SELECT '{1e300}'::numeric[]::vector;
+SELECT '{1e400}'::numeric[]::vector;
+-- too small for float4 (non-zero): 0 or -0, not an error
+SELECT '{1e-50,-1e-50,1e-45}'::double precision[]::vector;
+SELECT '{1e-50,-1e-50,1e-400}'::numeric[]::vector;
+SELECT '{1e-40,-1e-45}'::real[]::vector;
+SELECT '{1e-320}'::double precision[]::vector;
 -- too many dimensions through an array
 SELECT array_fill(1::real, ARRAY[16001])::vector;
 SELECT array_fill(1, ARRAY[16001])::vector;

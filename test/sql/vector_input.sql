@@ -60,8 +60,14 @@ SELECT '[inf,1]'::vector;
 -- out of range for float4
 SELECT '[1e39]'::vector;
 SELECT '[1,-1e39]'::vector;
+
+-- too small for float4 (non-zero): stored as 0 or -0, not an error; the
+-- smallest subnormal float4 (1.4e-45) still reads back as itself
 SELECT '[1e-50]'::vector;
 SELECT '[1,-1e-50]'::vector;
+SELECT '[1e-46,-1e-46,7e-46,8e-46]'::vector;
+SELECT '[1e-400, -1e-999999]'::vector;
+SELECT '[1e-46]'::vector = '[0]' AS zero, '[1e-46]'::vector::real[] = '{0}' AS zero_array;
 
 -- too many dimensions through text
 SELECT ('[' || repeat('1,', 16000) || '1]')::vector;

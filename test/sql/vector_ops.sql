@@ -67,10 +67,10 @@ SELECT '[1,2]'::vector + '[1,2,3]';
 SELECT '[1,2]'::vector - '[1,2,3]';
 SELECT '[1,2]'::vector * '[1,2,3]';
 SELECT '[1,2,3]'::vector + '[1,2]';
-SELECT l2_distance('[1,2]', '[1,2,3]');
-SELECT inner_product('[1,2]', '[1,2,3]');
-SELECT cosine_distance('[1,2]', '[1,2,3]');
-SELECT l1_distance('[1,2]', '[1,2,3]');
+SELECT l2_distance('[1,2]'::vector, '[1,2,3]');
+SELECT inner_product('[1,2]'::vector, '[1,2,3]');
+SELECT cosine_distance('[1,2]'::vector, '[1,2,3]');
+SELECT l1_distance('[1,2]'::vector, '[1,2,3]');
 SELECT vector_l2_squared_distance('[1,2]', '[1,2,3]');
 SELECT vector_negative_inner_product('[1,2]', '[1,2,3]');
 

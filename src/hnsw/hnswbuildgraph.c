@@ -1,0 +1,385 @@
+/*-------------------------------------------------------------------------
+ * hnswbuildgraph.c
+ *		The graph of CREATE INDEX in memory: the arena, and inserting one
+ *		node into it (the same search and selection as on disk, with node
+ *		numbers for links).
+ *
+ * Each node's lists are guarded by its own LWLock when the graph is shared
+ * by a parallel build; the entry point by a spinlock, and an insert that may
+ * raise it holds entry_lock throughout.  A node's own lists are written
+ * before any other node links back to it, so no process can find it with
+ * empty lists.
+ *-------------------------------------------------------------------------
+ */
+#include "hnsw/hnswbuild.h"
+
+/* Lay out an arena of size bytes at g. */
+void
+HnswGraphInit(BuildGraph *g, Size size, const HnswDistance *d, int m, int efc, bool concurrent)
+{
+	Size		header = MAXALIGN(sizeof(BuildGraph));
+	Size		minnode = node_size(m, 0, d->min_payload);
+
+	memset(g, 0, sizeof(BuildGraph));
+	SpinLockInit(&g->mutex);
+	g->entry = -1;
+	g->entry_level = -1;
+	g->concurrent = concurrent;
+	g->dims = d->dims;
+	g->max_payload = d->max_payload;
+	g->m = m;
+	g->efc = efc;
+	g->max_nodes = (int32) Min((size - header) / (minnode + sizeof(uint64)), PG_INT32_MAX);
+	g->offsets_off = header;
+	g->nodes_off = MAXALIGN(header + sizeof(uint64) * g->max_nodes);
+	g->size = size > g->nodes_off ? size - g->nodes_off : 0;
+	if (concurrent)
+	{
+		g->tranche = LWLockNewTrancheId();
+		LWLockRegisterTranche(g->tranche, "hnsw build");
+		LWLockInitialize(&g->entry_lock, g->tranche);
+	}
+}
+
+/* A new node, or -1 when the arena is full. */
+int32
+HnswGraphAllocNode(BuildGraph *g, int level, Size payload_size)
+{
+	Size		size = node_size(g->m, level, payload_size);
+	uint64	   *offsets = (uint64 *) ((char *) g + g->offsets_off);
+	int32		n = -1;
+
+	SpinLockAcquire(&g->mutex);
+	if (!g->full && g->nnodes < g->max_nodes && g->used + size <= g->size)
+	{
+		n = g->nnodes++;
+		offsets[n] = g->used;
+		g->used += size;
+	}
+	else
+		g->full = true;
+	SpinLockRelease(&g->mutex);
+
+	if (n >= 0)
+	{
+		BuildNode  *node = graph_node(g, n);
+
+		memset(node, 0, size);
+		node->level = level;
+		node->payload_size = payload_size;
+		if (g->concurrent)
+			LWLockInitialize(&node->lock, g->tranche);
+	}
+	return n;
+}
+
+static inline void
+node_lock(BuildGraph *g, BuildNode *node, LWLockMode mode)
+{
+	if (g->concurrent)
+		LWLockAcquire(&node->lock, mode);
+}
+
+static inline void
+node_unlock(BuildGraph *g, BuildNode *node)
+{
+	if (g->concurrent)
+		LWLockRelease(&node->lock);
+}
+
+void
+HnswLocalInit(BuildLocal *bl, BuildGraph *g, Relation index, uint64 seed)
+{
+	memset(bl, 0, sizeof(BuildLocal));
+	bl->g = g;
+	HnswInitDistance(&bl->dist, index, g->dims);
+	bl->visited_cap = 1024;
+	bl->visited = palloc0(sizeof(uint32) * bl->visited_cap);
+	bl->linkbuf = palloc(sizeof(int32) * HnswLayerCapacity(g->m, 0));
+	bl->rng = seed;
+}
+
+static inline bool
+visit(BuildLocal *bl, int32 n)
+{
+	if (n >= bl->visited_cap)
+	{
+		int32		cap = bl->visited_cap;
+
+		while (cap <= n)
+			cap *= 2;
+		bl->visited = repalloc(bl->visited, sizeof(uint32) * cap);
+		memset(bl->visited + bl->visited_cap, 0, sizeof(uint32) * (cap - bl->visited_cap));
+		bl->visited_cap = cap;
+	}
+	if (bl->visited[n] == bl->epoch)
+		return false;
+	bl->visited[n] = bl->epoch;
+	return true;
+}
+
+static void
+new_epoch(BuildLocal *bl)
+{
+	if (++bl->epoch == 0)
+	{
+		memset(bl->visited, 0, sizeof(uint32) * bl->visited_cap);
+		bl->epoch = 1;
+	}
+}
+
+/* Best-first search of one layer in memory; result gets the ef nearest. */
+static void
+mem_search_layer(BuildLocal *bl, const void *q, HnswCandidate *entries, int nentries,
+				 int ef, int layer, HnswHeap *cand, HnswHeap *result)
+{
+	BuildGraph *g = bl->g;
+
+	new_epoch(bl);
+	cand->size = 0;
+	result->size = 0;
+	for (int i = 0; i < nentries; i++)
+	{
+		visit(bl, entries[i].idx);
+		HnswHeapPush(cand, &entries[i]);
+		HnswHeapPush(result, &entries[i]);
+	}
+	while (result->size > ef)
+		HnswHeapPop(result);
+
+	while (cand->size > 0)
+	{
+		HnswCandidate c = HnswHeapPop(cand);
+		BuildNode  *node = graph_node(g, c.idx);
+		int			n;
+
+		if (result->size >= ef && c.dist > HnswHeapTop(result)->dist)
+			break;
+
+		node_lock(g, node, LW_SHARED);
+		n = node_counts(node)[layer];
+		memcpy(bl->linkbuf, node_links(g, node, layer), sizeof(int32) * n);
+		node_unlock(g, node);
+
+		for (int i = 0; i < n; i++)
+		{
+			int32		e = bl->linkbuf[i];
+			HnswCandidate ec;
+
+			if (i + 1 < n)
+				__builtin_prefetch(node_payload(g, graph_node(g, bl->linkbuf[i + 1])));
+			if (!visit(bl, e))
+				continue;
+			ec.dist = HnswDist(&bl->dist, q, node_payload(g, graph_node(g, e)));
+			if (result->size < ef || ec.dist < HnswHeapTop(result)->dist)
+			{
+				ec.idx = e;
+				HnswHeapPush(cand, &ec);
+				HnswHeapPush(result, &ec);
+				if (result->size > ef)
+					HnswHeapPop(result);
+			}
+		}
+	}
+}
+
+/* Pick up to keep of cands (sorted nearest first) with the heuristic. */
+static int
+mem_select(BuildLocal *bl, HnswCandidate *cands, int ncands, int keep, int32 *out)
+{
+	const void **vecs = palloc(sizeof(void *) * ncands);
+	bool	   *selected = palloc(sizeof(bool) * ncands);
+	int			nsel = 0;
+
+	for (int i = 0; i < ncands; i++)
+		vecs[i] = node_payload(bl->g, graph_node(bl->g, cands[i].idx));
+	HnswSelectNeighbors(&bl->dist, cands, ncands, vecs, keep, selected);
+	for (int i = 0; i < ncands; i++)
+		if (selected[i])
+			out[nsel++] = cands[i].idx;
+	pfree(vecs);
+	pfree(selected);
+	return nsel;
+}
+
+/* Make node s link to n on a layer, re-selecting its links when full. */
+static void
+mem_add_backlink(BuildLocal *bl, int32 s, int32 n, int layer)
+{
+	BuildGraph *g = bl->g;
+	BuildNode  *node = graph_node(g, s);
+	int			cap = HnswLayerCapacity(g->m, layer);
+	uint16	   *counts = node_counts(node);
+	int32	   *links = node_links(g, node, layer);
+
+	node_lock(g, node, LW_EXCLUSIVE);
+	if (counts[layer] < cap)
+		links[counts[layer]++] = n;
+	else
+	{
+		HnswCandidate *cands = palloc(sizeof(HnswCandidate) * (cap + 1));
+		const char *svec = node_payload(g, node);
+
+		for (int i = 0; i < cap; i++)
+		{
+			cands[i].idx = links[i];
+			cands[i].dist = HnswDist(&bl->dist, svec, node_payload(g, graph_node(g, links[i])));
+		}
+		cands[cap].idx = n;
+		cands[cap].dist = HnswDist(&bl->dist, svec, node_payload(g, graph_node(g, n)));
+		qsort(cands, cap + 1, sizeof(HnswCandidate), HnswCandidateCmp);
+		counts[layer] = mem_select(bl, cands, cap + 1, cap, links);
+		pfree(cands);
+	}
+	node_unlock(g, node);
+}
+
+/* Insert node n (vector and level already set) into the graph. */
+void
+HnswMemInsert(BuildLocal *bl, int32 n)
+{
+	BuildGraph *g = bl->g;
+	BuildNode  *node = graph_node(g, n);
+	const char *q = node_payload(g, node);
+	int			level = node->level;
+	int32		ep;
+	int			eplevel;
+	bool		holds_entry_lock = false;
+	HnswCandidate cur;
+	HnswCandidate *entries;
+	int			nentries;
+	HnswHeap	cand;
+	HnswHeap	result;
+	int32	   *sel = palloc(sizeof(int32) * HnswLayerCapacity(g->m, 0) * (level + 1));
+	int		   *nsel = palloc0(sizeof(int) * (level + 1));
+	int			toplayer;
+
+	SpinLockAcquire(&g->mutex);
+	ep = g->entry;
+	eplevel = g->entry_level;
+	SpinLockRelease(&g->mutex);
+
+	if (ep < 0 || level > eplevel)
+	{
+		/* may become the entry: serialize with other such inserts */
+		if (g->concurrent)
+		{
+			LWLockAcquire(&g->entry_lock, LW_EXCLUSIVE);
+			holds_entry_lock = true;
+		}
+		SpinLockAcquire(&g->mutex);
+		ep = g->entry;
+		eplevel = g->entry_level;
+		if (ep < 0)
+		{
+			g->entry = n;
+			g->entry_level = level;
+		}
+		SpinLockRelease(&g->mutex);
+		if (ep < 0)
+		{
+			if (holds_entry_lock)
+				LWLockRelease(&g->entry_lock);
+			return;
+		}
+		if (level <= eplevel && holds_entry_lock)
+		{
+			LWLockRelease(&g->entry_lock);
+			holds_entry_lock = false;
+		}
+	}
+
+	/* greedy descent above the node's level, but for the last layer */
+	cur.idx = ep;
+	cur.dist = HnswDist(&bl->dist, q, node_payload(g, graph_node(g, ep)));
+	for (int layer = eplevel; layer > level + 1; layer--)
+	{
+		bool		changed = true;
+
+		while (changed)
+		{
+			BuildNode  *cn = graph_node(g, cur.idx);
+			int			cnt;
+
+			changed = false;
+			node_lock(g, cn, LW_SHARED);
+			cnt = node_counts(cn)[layer];
+			memcpy(bl->linkbuf, node_links(g, cn, layer), sizeof(int32) * cnt);
+			node_unlock(g, cn);
+			for (int i = 0; i < cnt; i++)
+			{
+				float		dd = HnswDist(&bl->dist, q,
+										  node_payload(g, graph_node(g, bl->linkbuf[i])));
+
+				if (dd < cur.dist)
+				{
+					cur.dist = dd;
+					cur.idx = bl->linkbuf[i];
+					changed = true;
+				}
+			}
+		}
+	}
+
+	HnswHeapInit(&cand, g->efc * 2, false);
+	HnswHeapInit(&result, g->efc + 1, true);
+	entries = palloc(sizeof(HnswCandidate) * (g->efc + 1));
+	entries[0] = cur;
+	nentries = 1;
+
+	/*
+	 * Search the last layer above the node's level with a small beam (see
+	 * hnsw.h), then every layer of the node with ef_construction.  Choose the
+	 * links of every layer first and write them all before any other node
+	 * links back: until then nothing can reach this node, so no concurrent
+	 * insert finds it with empty lists, and no backlink another process adds
+	 * to it can be overwritten by its own lists.
+	 */
+	toplayer = Min(level, eplevel);
+	for (int layer = Min(level + 1, eplevel); layer >= 0; layer--)
+	{
+		int			nres;
+
+		mem_search_layer(bl, q, entries, nentries,
+						 layer > level ? HNSW_DESCENT_BEAM : g->efc, layer, &cand, &result);
+		nres = result.size;
+		for (int i = nres - 1; i >= 0; i--)
+			entries[i] = HnswHeapPop(&result);
+		nentries = nres;
+		if (layer <= level)
+			nsel[layer] = mem_select(bl, entries, nentries, HnswLayerCapacity(g->m, layer),
+									 sel + layer * HnswLayerCapacity(g->m, 0));
+	}
+
+	node_lock(g, node, LW_EXCLUSIVE);
+	for (int layer = toplayer; layer >= 0; layer--)
+	{
+		memcpy(node_links(g, node, layer), sel + layer * HnswLayerCapacity(g->m, 0),
+			   sizeof(int32) * nsel[layer]);
+		node_counts(node)[layer] = nsel[layer];
+	}
+	node_unlock(g, node);
+
+	for (int layer = toplayer; layer >= 0; layer--)
+		for (int i = 0; i < nsel[layer]; i++)
+			mem_add_backlink(bl, sel[layer * HnswLayerCapacity(g->m, 0) + i], n, layer);
+
+	if (level > eplevel)
+	{
+		SpinLockAcquire(&g->mutex);
+		if (level > g->entry_level)
+		{
+			g->entry = n;
+			g->entry_level = level;
+		}
+		SpinLockRelease(&g->mutex);
+	}
+	if (holds_entry_lock)
+		LWLockRelease(&g->entry_lock);
+
+	pfree(entries);
+	pfree(cand.items);
+	pfree(result.items);
+	pfree(sel);
+	pfree(nsel);
+}

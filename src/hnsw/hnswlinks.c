@@ -1,0 +1,382 @@
+/*-------------------------------------------------------------------------
+ * hnswlinks.c
+ *		Link maintenance on disk: placing a new element tuple, replacing a
+ *		neighbour list, adding a back-link (re-selecting a full list), and
+ *		inserting one element into the graph.
+ *
+ * Every change is WAL-logged through GenericXLog.  A list is rewritten
+ * read-compute-recheck (hnsw.h, "Locking"): the new list is computed
+ * without the page lock and written only if the list did not change.
+ *-------------------------------------------------------------------------
+ */
+#include "hnsw/hnswbuffer.h"
+
+#include "access/generic_xlog.h"
+#include "storage/freespace.h"
+#include "storage/lmgr.h"
+
+/* Add tup to a page with room: one the FSM knows, the last one, or a new one. */
+static ItemPointerData
+place_tuple(Relation index, HnswElementTuple tup, Size size)
+{
+	ItemPointerData tid;
+	BlockNumber blkno;
+	Buffer		buf = InvalidBuffer;
+	GenericXLogState *state;
+	Page		page;
+	OffsetNumber off;
+	BlockNumber nblocks;
+	Size		need = MAXALIGN(size);	/* what PageAddItem will take */
+
+	blkno = GetPageWithFreeSpace(index, need + sizeof(ItemIdData));
+	nblocks = RelationGetNumberOfBlocks(index);
+	if (blkno == InvalidBlockNumber && nblocks > HNSW_FIRST_ELEMENT_BLKNO)
+		blkno = nblocks - 1;
+
+	while (blkno != InvalidBlockNumber && blkno >= HNSW_FIRST_ELEMENT_BLKNO &&
+		   blkno < nblocks)
+	{
+		Size		freespace;
+
+		buf = ReadBuffer(index, blkno);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		page = BufferGetPage(buf);
+		if (!PageIsNew(page) && HnswPageGetOpaque(page)->page_type == HNSW_PAGE_ELEMENT &&
+			PageGetFreeSpace(page) >= need)
+			break;
+		freespace = PageIsNew(page) ? 0 : PageGetFreeSpace(page);
+		UnlockReleaseBuffer(buf);
+		buf = InvalidBuffer;
+		/* tell the FSM what is really there, and ask again */
+		blkno = RecordAndGetPageWithFreeSpace(index, blkno, freespace,
+											  need + sizeof(ItemIdData));
+	}
+
+	state = GenericXLogStart(index);
+	if (BufferIsValid(buf))
+		page = GenericXLogRegisterBuffer(state, buf, 0);
+	else
+	{
+		buf = HnswNewBuffer(index, MAIN_FORKNUM);
+		page = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
+		HnswInitPage(page, HNSW_PAGE_ELEMENT);
+	}
+	off = PageAddItem(page, (Item) tup, size, InvalidOffsetNumber, false, false);
+	if (off == InvalidOffsetNumber)
+		elog(ERROR, "failed to add element to hnsw index \"%s\"",
+			 RelationGetRelationName(index));
+	GenericXLogFinish(state);
+	ItemPointerSet(&tid, BufferGetBlockNumber(buf), off);
+	UnlockReleaseBuffer(buf);
+	return tid;
+}
+
+/*
+ * Write links[0..n) as the layer's list of the element at tid, provided the
+ * list still equals expect (no check when expect is NULL).  False when it
+ * changed meanwhile.
+ */
+bool
+HnswReplaceLinks(Relation index, int m, ItemPointer tid, int layer,
+			  const ItemPointerData *expect, int nexpect,
+			  const ItemPointerData *links, int n)
+{
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	GenericXLogState *state;
+	Page		page;
+	HnswElementTuple tup;
+	bool		done = false;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
+	if (tup == NULL || tup->level < layer)
+	{
+		UnlockReleaseBuffer(buf);
+		return true;			/* gone: nothing to update */
+	}
+	if (expect != NULL &&
+		(HnswElementCounts(tup)[layer] != nexpect ||
+		 memcmp(HnswElementLinks(tup, m, layer), expect, sizeof(ItemPointerData) * nexpect) != 0))
+	{
+		UnlockReleaseBuffer(buf);
+		return false;			/* changed under us */
+	}
+
+	state = GenericXLogStart(index);
+	page = GenericXLogRegisterBuffer(state, buf, 0);
+	tup = HnswGetElementTuple(page, ItemPointerGetOffsetNumber(tid));
+	HnswElementCounts(tup)[layer] = n;
+	memcpy(HnswElementLinks(tup, m, layer), links, sizeof(ItemPointerData) * n);
+	GenericXLogFinish(state);
+	done = true;
+	UnlockReleaseBuffer(buf);
+	return done;
+}
+
+/*
+ * Make the element at tid link back to newtid on a layer.  With room,
+ * append; when full, re-select its links among the old ones and the new one.
+ * The vectors are read without holding the page, and the result written only
+ * if the list did not change meanwhile.  With force, newtid is kept even when
+ * the heuristic would drop it (it replaces the farthest link): the caller
+ * uses that to make sure a new element has at least one way in.  Returns
+ * whether the list now links to newtid.
+ */
+bool
+HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, int layer,
+				ItemPointer newtid, const void *newpayload, bool force)
+{
+	bool		linked = false;
+
+	int			cap = HnswLayerCapacity(m, layer);
+	ItemPointerData *old = palloc(sizeof(ItemPointerData) * (cap + 1));
+	char	   *vecs = palloc(d->max_payload * (cap + 2));
+	char	   *tvec = HnswPayloadAt(d, vecs, cap + 1);
+
+	for (int attempt = 0; attempt < HNSW_UPDATE_RETRIES; attempt++)
+	{
+		Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+		HnswElementTuple tup;
+		int			n;
+		HnswCandidate *cands;
+		const void **cvecs;
+		bool	   *selected;
+		int			ncands = 0;
+		int			nsel;
+		ItemPointerData *links;
+
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
+		if (tup == NULL || tup->level < layer || (tup->flags & HNSW_ELEMENT_DELETED))
+		{
+			UnlockReleaseBuffer(buf);
+			break;
+		}
+		n = HnswElementCounts(tup)[layer];
+		for (int i = 0; i < n; i++)
+			if (ItemPointerEquals(&HnswElementLinks(tup, m, layer)[i], newtid))
+				n = -1;
+		if (n < 0)
+		{
+			UnlockReleaseBuffer(buf);
+			linked = true;		/* already there */
+			break;
+		}
+		if (n < cap)
+		{
+			GenericXLogState *state = GenericXLogStart(index);
+			Page		page = GenericXLogRegisterBuffer(state, buf, 0);
+
+			tup = HnswGetElementTuple(page, ItemPointerGetOffsetNumber(tid));
+			HnswElementLinks(tup, m, layer)[n] = *newtid;
+			HnswElementCounts(tup)[layer] = n + 1;
+			GenericXLogFinish(state);
+			UnlockReleaseBuffer(buf);
+			linked = true;
+			break;
+		}
+
+		/* full: copy what we need and let go of the page */
+		memcpy(old, HnswElementLinks(tup, m, layer), sizeof(ItemPointerData) * n);
+		memcpy(tvec, HnswElementPayload(tup, m), tup->payload_size);
+		UnlockReleaseBuffer(buf);
+
+		cands = palloc(sizeof(HnswCandidate) * (n + 1));
+		cvecs = palloc(sizeof(void *) * (n + 1));
+		selected = palloc(sizeof(bool) * (n + 1));
+		for (int i = 0; i < n; i++)
+		{
+			char	   *v = HnswPayloadAt(d, vecs, ncands);
+
+			if (!HnswReadElementPayload(index, d, m, &old[i], v))
+				continue;		/* a dangling link: drop it */
+			cands[ncands].tid = old[i];
+			cands[ncands].dist = HnswDist(d, tvec, v);
+			ncands++;
+		}
+		memcpy(HnswPayloadAt(d, vecs, ncands), newpayload, d->max_payload);
+		cands[ncands].tid = *newtid;
+		cands[ncands].dist = HnswDist(d, tvec, newpayload);
+		ncands++;
+
+		/* sort candidates together with their vectors */
+		for (int i = 0; i < ncands; i++)
+			cands[i].idx = i;
+		qsort(cands, ncands, sizeof(HnswCandidate), HnswCandidateCmp);
+		for (int i = 0; i < ncands; i++)
+			cvecs[i] = HnswPayloadAt(d, vecs, cands[i].idx);
+
+		nsel = HnswSelectNeighbors(d, cands, ncands, cvecs, cap, selected);
+		links = palloc(sizeof(ItemPointerData) * cap);
+		nsel = 0;
+		linked = false;
+		for (int i = 0; i < ncands; i++)
+			if (selected[i])
+			{
+				links[nsel++] = cands[i].tid;
+				linked |= ItemPointerEquals(&cands[i].tid, newtid);
+			}
+		if (!linked && force)
+		{
+			/* keep the new one in place of the farthest kept link */
+			if (nsel == cap)
+				nsel--;
+			links[nsel++] = *newtid;
+			linked = true;
+		}
+
+		if (HnswReplaceLinks(index, m, tid, layer, old, n, links, nsel))
+			break;
+		linked = false;
+	}
+	return linked;
+}
+
+/*
+ * Insert one prepared vector as a new element of the given level.  Holds
+ * the update lock throughout (see hnsw.h), in exclusive mode only when the
+ * entry point may change.
+ */
+void
+HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
+				 const void *vec, Size payload_size, ItemPointer heaptid, int level)
+{
+	LOCKMODE	lockmode = ShareLock;
+	HnswMetaPageData meta;
+	int			toplayer;
+	ItemPointerData **layerlinks;
+	int		   *nlinks;
+	Size		size;
+	HnswElementTuple tup;
+	ItemPointerData tid;
+
+	LockPage(index, HNSW_UPDATE_LOCK, lockmode);
+	meta = HnswReadMeta(index);
+	if (!ItemPointerIsValid(&meta.entry) || level > meta.entry_level)
+	{
+		UnlockPage(index, HNSW_UPDATE_LOCK, lockmode);
+		lockmode = ExclusiveLock;
+		LockPage(index, HNSW_UPDATE_LOCK, lockmode);
+		meta = HnswReadMeta(index);
+	}
+
+	layerlinks = palloc0(sizeof(ItemPointerData *) * (level + 1));
+	nlinks = palloc0(sizeof(int) * (level + 1));
+	toplayer = Min(level, meta.entry_level);
+
+	if (ItemPointerIsValid(&meta.entry))
+	{
+		HnswVisited visited;
+		HnswHeap	entries;
+		HnswCandidate ep;
+		PinCache	pc = {InvalidBuffer, InvalidBlockNumber};
+		char	   *cvec = palloc(d->max_payload * efc);
+
+		HnswVisitedInit(&visited, efc * m * 4);
+		HnswHeapInit(&entries, efc * 2, false);
+		if (HnswLoadCandidate(index, &pc, d, m, vec, &meta.entry, &ep))
+		{
+			HnswVisitedAdd(&visited, &ep.tid);
+			HnswHeapPush(&entries, &ep);
+		}
+		pin_release(&pc);
+
+		for (int layer = meta.entry_level; layer >= 0 && entries.size > 0; layer--)
+		{
+			int			ef = layer > level + 1 ? 1 : layer > level ? HNSW_DESCENT_BEAM : efc;
+			HnswHeap	result;
+			HnswHeap	all;
+
+			HnswHeapInit(&result, ef + 1, true);
+			/* remember every entry, deleted or not, to seed the next layer */
+			HnswHeapInit(&all, entries.size, false);
+			for (int i = 0; i < entries.size; i++)
+				HnswHeapPush(&all, &entries.items[i]);
+
+			HnswSearchLayerDisk(index, d, m, vec, &entries, ef, layer, &visited, &result);
+
+			if (layer <= level && result.size > 0)
+			{
+				int			n = result.size;
+				HnswCandidate *cands = palloc(sizeof(HnswCandidate) * n);
+				const void **vecs = palloc(sizeof(void *) * n);
+				bool	   *selected = palloc(sizeof(bool) * n);
+				int			cap = HnswLayerCapacity(m, layer);
+				int			ncands = 0;
+				int			nsel;
+
+				/* nearest first, each with its vector */
+				for (int i = n - 1; i >= 0; i--)
+					cands[i] = HnswHeapPop(&result);
+				for (int i = 0; i < n; i++)
+				{
+					char	   *v = HnswPayloadAt(d, cvec, ncands);
+
+					if (!HnswReadElementPayload(index, d, m, &cands[i].tid, v))
+						continue;
+					cands[ncands] = cands[i];
+					vecs[ncands] = v;
+					ncands++;
+				}
+				nsel = HnswSelectNeighbors(d, cands, ncands, vecs, cap, selected);
+				layerlinks[layer] = palloc(sizeof(ItemPointerData) * Max(nsel, 1));
+				for (int i = 0; i < ncands; i++)
+					if (selected[i])
+						layerlinks[layer][nlinks[layer]++] = cands[i].tid;
+
+				/* the next layer starts from all of this layer's nearest */
+				HnswHeapInit(&entries, ncands * 2, false);
+				for (int i = 0; i < ncands; i++)
+					HnswHeapPush(&entries, &cands[i]);
+			}
+			else
+			{
+				/* the descent: carry what it found on, or else the nearest entry */
+				HnswCarryDown(&result, &entries, all.items, Min(all.size, 1));
+			}
+			/* each layer is searched afresh, starting from the entries */
+			HnswVisitedReset(&visited);
+			for (int i = 0; i < entries.size; i++)
+				HnswVisitedAdd(&visited, &entries.items[i].tid);
+		}
+	}
+
+	/* the new element, with its links */
+	size = HnswElementTupleSize(m, level, payload_size);
+	tup = palloc0(size);
+	tup->type = HNSW_ELEMENT_TUPLE;
+	tup->level = level;
+	tup->heaptid = *heaptid;
+	tup->payload_size = payload_size;
+	for (int layer = 0; layer <= level; layer++)
+	{
+		HnswElementCounts(tup)[layer] = nlinks[layer];
+		if (nlinks[layer] > 0)
+			memcpy(HnswElementLinks(tup, m, layer), layerlinks[layer],
+				   sizeof(ItemPointerData) * nlinks[layer]);
+	}
+	memcpy(HnswElementPayload(tup, m), vec, payload_size);
+	tid = place_tuple(index, tup, size);
+
+	/* a new top: it becomes the entry point (we hold the exclusive lock) */
+	if (!ItemPointerIsValid(&meta.entry) || level > meta.entry_level)
+		HnswSetEntry(index, &tid, level);
+
+	/*
+	 * Links back from the new neighbours.  If every one of them drops the new
+	 * element, the nearest must keep it: an element nothing links to could
+	 * never be found.
+	 */
+	for (int layer = toplayer; layer >= 0; layer--)
+	{
+		bool		linked = false;
+
+		for (int i = 0; i < nlinks[layer]; i++)
+			linked |= HnswAddBacklink(index, d, m, &layerlinks[layer][i], layer, &tid, vec,
+									  false);
+		if (!linked && nlinks[layer] > 0)
+			HnswAddBacklink(index, d, m, &layerlinks[layer][0], layer, &tid, vec, true);
+	}
+
+	UnlockPage(index, HNSW_UPDATE_LOCK, lockmode);
+}

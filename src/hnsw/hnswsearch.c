@@ -1,0 +1,333 @@
+/*-------------------------------------------------------------------------
+ * hnswsearch.c
+ *		The layer search over index pages, and a whole search for a query:
+ *		greedy descent with a beam on its last layer, then best-first on
+ *		layer 0 (Malkov & Yashunin).
+ *
+ * A reader copies what it needs out of a page under a share lock and lets
+ * go before it follows a link; candidates' payloads are compared straight
+ * from the page bytes, pinned but unlocked (see "Pins" in hnsw.h), with no
+ * copy and no fmgr call.  The results are read again under the lock.
+ *-------------------------------------------------------------------------
+ */
+#include "hnsw/hnswbuffer.h"
+
+#include "miscadmin.h"
+
+
+/* An element's distance from q and what a search keeps of it. */
+static inline void
+fill_candidate(HnswElementTuple tup, const HnswDistance *d, int m, const void *q,
+			   ItemPointer tid, HnswCandidate *out)
+{
+	out->dist = HnswDist(d, q, HnswElementPayload(tup, m));
+	out->tid = *tid;
+	out->heaptid = tup->heaptid;
+	out->level = tup->level;
+	out->deleted = (tup->flags & HNSW_ELEMENT_DELETED) != 0;
+}
+
+
+/*
+ * Distance from q to the element at tid on its pinned page, locked or not
+ * (see "Pins" in hnsw.h).
+ */
+static inline bool
+read_candidate(Page page, const HnswDistance *d, int m, const void *q, ItemPointer tid,
+			   HnswCandidate *out)
+{
+	HnswElementTuple tup = element_fast(page, ItemPointerGetOffsetNumber(tid), m, d);
+
+	if (tup == NULL)
+		return false;
+	fill_candidate(tup, d, m, q, tid, out);
+	return true;
+}
+
+/* Distance from q to the element at tid; false when there is none. */
+bool
+HnswLoadCandidate(Relation index, PinCache *pc, const HnswDistance *d, int m,
+			   const void *q, ItemPointer tid, HnswCandidate *out)
+{
+	Page		page = pin_and_lock(index, pc, ItemPointerGetBlockNumber(tid));
+	HnswElementTuple tup = HnswGetElementTuple(page, ItemPointerGetOffsetNumber(tid));
+	bool		found = tup != NULL && tup->payload_size <= d->max_payload;
+
+	if (found)
+		fill_candidate(tup, d, m, q, tid, out);
+	LockBuffer(pc->buf, BUFFER_LOCK_UNLOCK);
+	return found;
+}
+
+/* Copy the links of an element on one layer; returns their number. */
+static int
+copy_links(Relation index, PinCache *pc, int m, ItemPointer tid, int layer,
+		   ItemPointerData *links)
+{
+	Page		page = pin_and_lock(index, pc, ItemPointerGetBlockNumber(tid));
+	HnswElementTuple tup = HnswGetElementTuple(page, ItemPointerGetOffsetNumber(tid));
+	int			n = 0;
+
+	if (tup != NULL && tup->level >= layer)
+	{
+		n = Min(HnswElementCounts(tup)[layer], HnswLayerCapacity(m, layer));
+		memcpy(links, HnswElementLinks(tup, m, layer), sizeof(ItemPointerData) * n);
+	}
+	LockBuffer(pc->buf, BUFFER_LOCK_UNLOCK);
+	return n;
+}
+
+/* Copy the payload of the element at tid into out (max_payload bytes). */
+bool
+HnswReadElementPayload(Relation index, const HnswDistance *d, int m, ItemPointer tid,
+					   void *out)
+{
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	HnswElementTuple tup;
+	bool		found;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
+	found = tup != NULL && tup->payload_size <= d->max_payload;
+	if (found)
+		memcpy(out, HnswElementPayload(tup, m), tup->payload_size);
+	UnlockReleaseBuffer(buf);
+	return found;
+}
+
+/* layer search ----------------------------------------------------------- */
+
+/*
+ * Best-first search of one layer from the candidates in entries (a min-heap,
+ * already marked visited), keeping the ef nearest live elements in result
+ * (a max-heap).  Deleted elements are followed but never returned.
+ * entries is consumed.
+ */
+void
+HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m, const void *q,
+					HnswHeap *entries, int ef, int layer, HnswVisited *visited,
+					HnswHeap *result)
+{
+	PinCache	pc = {InvalidBuffer, InvalidBlockNumber};
+	RecentBuffers *hints = recent_hints(index);
+	int			cap = HnswLayerCapacity(m, 0);
+	ItemPointerData *links = palloc(sizeof(ItemPointerData) * cap);
+	ItemPointerData *fresh = palloc(sizeof(ItemPointerData) * cap);
+	Buffer	   *bufs = palloc(sizeof(Buffer) * cap);
+	int			nnew;
+
+	for (int i = 0; i < entries->size; i++)
+		if (!entries->items[i].deleted)
+			HnswHeapPush(result, &entries->items[i]);
+	while (result->size > ef)
+		HnswHeapPop(result);
+
+	while (entries->size > 0)
+	{
+		HnswCandidate c = HnswHeapPop(entries);
+		int			n;
+
+		if (result->size >= ef && c.dist > HnswHeapTop(result)->dist)
+			break;
+
+		CHECK_FOR_INTERRUPTS();
+		n = copy_links(index, &pc, m, &c.tid, layer, links);
+
+		/*
+		 * Reaching a neighbour's vector takes a chain of dependent reads:
+		 * its block's buffer hint, then that buffer's header and page
+		 * header and the element's line pointer, then the element tuple.
+		 * Each link of the chain is prefetched for all the unvisited
+		 * neighbours in one pass, so that their cache misses overlap
+		 * instead of coming one after another (unpinned: only addresses
+		 * come of these reads).  Measured 9% faster than one pass.
+		 */
+		nnew = 0;
+		for (int i = 0; i < n; i++)
+		{
+			BlockNumber blkno = ItemPointerGetBlockNumber(&links[i]);
+
+			if (!HnswVisitedAdd(visited, &links[i]) || blkno == HNSW_METAPAGE_BLKNO)
+				continue;
+			fresh[nnew++] = links[i];
+			if (hints != NULL && blkno < hints->size)
+				prefetch(&hints->bufs[blkno]);
+		}
+		for (int i = 0; i < nnew; i++)
+			prefetch_hint(hints, ItemPointerGetBlockNumber(&fresh[i]),
+						  ItemPointerGetOffsetNumber(&fresh[i]));
+		for (int i = 0; i < nnew; i++)
+			prefetch_hinted_tuple(hints, &fresh[i]);
+
+		/*
+		 * Then, a batch at a time: pin, prefetch the element tuples, read
+		 * them, and drop the pins newest first.  A backend tracks its first
+		 * few pins in a small array and the rest in a hash table, and a
+		 * resource owner finds the newest pin first: small batches released
+		 * in reverse keep both cheap.
+		 */
+		for (int base = 0; base < nnew; base += HNSW_READ_BATCH)
+		{
+			int			cnt = Min(HNSW_READ_BATCH, nnew - base);
+
+			for (int i = base; i < base + cnt; i++)
+				bufs[i] = read_buffer_hinted(hints, index,
+											 ItemPointerGetBlockNumber(&fresh[i]));
+			for (int i = base; i < base + cnt; i++)
+				prefetch_tuple(BufferGetPage(bufs[i]), ItemPointerGetOffsetNumber(&fresh[i]));
+			for (int i = base; i < base + cnt; i++)
+			{
+				HnswCandidate e;
+				bool		found;
+
+				/* the pin keeps the tuple in place: see "Pins" in hnsw.h */
+				found = read_candidate(BufferGetPage(bufs[i]), d, m, q, &fresh[i], &e);
+				if (!found)
+					continue;
+				if (result->size < ef || e.dist < HnswHeapTop(result)->dist)
+				{
+					HnswHeapPush(entries, &e);
+					if (!e.deleted)
+					{
+						HnswHeapPush(result, &e);
+						if (result->size > ef)
+							HnswHeapPop(result);
+					}
+				}
+			}
+			for (int i = base + cnt - 1; i >= base; i--)
+				ReleaseBuffer(bufs[i]);
+		}
+	}
+	pin_release(&pc);
+	pfree(links);
+	pfree(fresh);
+	pfree(bufs);
+}
+
+/*
+ * Start the next layer of a descent from what this layer's search found
+ * (result, which is emptied), or, when it found nothing live, from the
+ * nstart elements it started from.
+ */
+void
+HnswCarryDown(HnswHeap *result, HnswHeap *entries, const HnswCandidate *start, int nstart)
+{
+	entries->size = 0;
+	if (result->size == 0)
+		for (int i = 0; i < nstart; i++)
+			HnswHeapPush(entries, &start[i]);
+	while (result->size > 0)
+	{
+		HnswCandidate c = HnswHeapPop(result);
+
+		HnswHeapPush(entries, &c);
+	}
+}
+
+/*
+ * A whole search for a query: greedy descent from the entry point, then a
+ * best-first search of layer 0 keeping ef.  Returns how many live elements
+ * were found; *out gets them nearest first.
+ */
+int
+HnswSearchDisk(Relation index, const HnswDistance *d, int m, const void *q,
+			   ItemPointer entry, int entry_level, int ef, HnswCandidate **out,
+			   int *nvisited)
+{
+	HnswVisited upper;
+	HnswVisited visited;
+	HnswHeap	entries;
+	HnswHeap	result;
+	HnswCandidate ep;
+	PinCache	pc = {InvalidBuffer, InvalidBlockNumber};
+	bool		found;
+	int			n;
+
+	*out = NULL;
+	if (nvisited)
+		*nvisited = 0;
+	found = HnswLoadCandidate(index, &pc, d, m, q, entry, &ep);
+	pin_release(&pc);
+	if (!found)
+		return 0;
+
+	HnswHeapInit(&entries, Max(ef, HNSW_DESCENT_BEAM) * 2, false);
+	HnswHeapInit(&result, Max(ef, HNSW_DESCENT_BEAM) + 1, true);
+
+	/*
+	 * The greedy descent through the upper layers visits a few dozen
+	 * elements per layer: a small visited set, cleared between layers,
+	 * serves it.  Layer 1 is searched with a beam (HNSW_DESCENT_BEAM), all of
+	 * whose results start layer 0.  Layer 0 gets a fresh set sized for ef.
+	 */
+	entries.size = 0;
+	HnswHeapPush(&entries, &ep);
+	if (entry_level > 0)
+		HnswVisitedInit(&upper, HnswLayerCapacity(m, 1) * 8);
+	for (int layer = entry_level; layer > 0; layer--)
+	{
+		int			beam = layer == 1 ? HNSW_DESCENT_BEAM : 1;
+		HnswCandidate saved[HNSW_DESCENT_BEAM];
+		int			nsaved = entries.size;
+
+		/* the entries are consumed: keep them in case nothing live is found */
+		Assert(nsaved <= HNSW_DESCENT_BEAM);
+		memcpy(saved, entries.items, sizeof(HnswCandidate) * nsaved);
+		HnswVisitedReset(&upper);
+		for (int i = 0; i < nsaved; i++)
+			HnswVisitedAdd(&upper, &saved[i].tid);
+		result.size = 0;
+		HnswSearchLayerDisk(index, d, m, q, &entries, beam, layer, &upper, &result);
+		/* only deleted elements on the way: go on from the entries */
+		HnswCarryDown(&result, &entries, saved, nsaved);
+	}
+
+	HnswVisitedInit(&visited, ef * m * 4);
+	for (int i = 0; i < entries.size; i++)
+		HnswVisitedAdd(&visited, &entries.items[i].tid);
+	result.size = 0;
+	HnswSearchLayerDisk(index, d, m, q, &entries, ef, 0, &visited, &result);
+
+	if (nvisited)
+		*nvisited = visited.count;
+
+	/*
+	 * The search read candidates without content locks: read every result
+	 * again under the share lock, so that only elements seen whole are
+	 * returned, with their heap TID and distance from that reading.
+	 */
+	n = 0;
+	*out = palloc(sizeof(HnswCandidate) * Max(result.size, 1));
+	while (result.size > 0)
+	{
+		HnswCandidate c = HnswHeapPop(&result);
+		HnswCandidate again;
+
+		if (HnswLoadCandidate(index, &pc, d, m, q, &c.tid, &again) && !again.deleted)
+			(*out)[n++] = again;
+	}
+	pin_release(&pc);
+	/*
+	 * Nearest first.  They came out farthest first and in order, unless a
+	 * distance changed on the second reading: reverse, then an insertion
+	 * sort, which is stable and linear on sorted input.
+	 */
+	for (int i = 0; i < n / 2; i++)
+	{
+		HnswCandidate t = (*out)[i];
+
+		(*out)[i] = (*out)[n - 1 - i];
+		(*out)[n - 1 - i] = t;
+	}
+	for (int i = 1; i < n; i++)
+	{
+		HnswCandidate t = (*out)[i];
+		int			j = i;
+
+		for (; j > 0 && (*out)[j - 1].dist > t.dist; j--)
+			(*out)[j] = (*out)[j - 1];
+		(*out)[j] = t;
+	}
+	return n;
+}
