@@ -8,7 +8,7 @@
 \pset pager off
 
 BEGIN;
-SELECT plan(148);
+SELECT plan(161);
 
 -- the type
 SELECT has_type('sparsevec', 'type sparsevec exists');
@@ -195,6 +195,23 @@ SELECT results_eq(
            ('vector', 'vector_to_sparsevec(vector,integer,boolean)')$$,
   'the casts to sparsevec, each with the overload for its source type');
 
+-- the halfvec casts (sql/parts/sparsevec_halfvec.sql)
+SELECT has_function('halfvec_to_sparsevec', ARRAY['halfvec', 'integer', 'boolean']::name[], 'halfvec_to_sparsevec(halfvec, integer, boolean) exists');
+SELECT function_returns('halfvec_to_sparsevec', ARRAY['halfvec', 'integer', 'boolean']::name[], 'sparsevec', 'halfvec_to_sparsevec(halfvec, integer, boolean) returns sparsevec');
+SELECT has_function('sparsevec_to_halfvec', ARRAY['sparsevec', 'integer', 'boolean']::name[], 'sparsevec_to_halfvec(sparsevec, integer, boolean) exists');
+SELECT function_returns('sparsevec_to_halfvec', ARRAY['sparsevec', 'integer', 'boolean']::name[], 'halfvec', 'sparsevec_to_halfvec(sparsevec, integer, boolean) returns halfvec');
+SELECT results_eq(
+  $$SELECT p.proname::text COLLATE "default", p.provolatile::text, p.proisstrict, p.proparallel::text,
+           p.probin COLLATE "default", p.prosrc COLLATE "default"
+      FROM pg_proc p WHERE p.proname IN ('halfvec_to_sparsevec', 'sparsevec_to_halfvec') ORDER BY 1$$,
+  $$VALUES ('halfvec_to_sparsevec', 'i', true, 's', '$libdir/vecext', 'vecext_halfvec_to_sparsevec'),
+           ('sparsevec_to_halfvec', 'i', true, 's', '$libdir/vecext', 'vecext_sparsevec_to_halfvec')$$,
+  'the halfvec cast functions are IMMUTABLE STRICT PARALLEL SAFE, vecext_* in the vecext library');
+SELECT has_cast('halfvec', 'sparsevec', 'halfvec_to_sparsevec', 'cast halfvec -> sparsevec with halfvec_to_sparsevec()');
+SELECT cast_context_is('halfvec', 'sparsevec', 'implicit', 'halfvec -> sparsevec is implicit');
+SELECT has_cast('sparsevec', 'halfvec', 'sparsevec_to_halfvec', 'cast sparsevec -> halfvec with sparsevec_to_halfvec()');
+SELECT cast_context_is('sparsevec', 'halfvec', 'assignment', 'sparsevec -> halfvec is assignment');
+
 -- the btree operator class
 SELECT has_opclass('sparsevec_ops', 'operator class sparsevec_ops exists');
 SELECT results_eq(
@@ -267,6 +284,11 @@ SELECT throws_ok($$SELECT ('{' || (SELECT string_agg(i || ':1', ',') FROM genera
   '54000', NULL, '16001 non-zeros in text');
 SELECT throws_ok($$SELECT array_fill(1::real, ARRAY[16001])::sparsevec$$, '54000', NULL, '16001 non-zeros in an array');
 SELECT throws_ok($$SELECT '{}/16001'::sparsevec::vector$$, '54000', NULL, '16001 dims into vector');
+
+SELECT throws_ok($$SELECT '{1:70000}/1'::sparsevec::halfvec$$, '22003', NULL, 'a value too large for halfvec');
+SELECT throws_ok($$SELECT '{}/16001'::sparsevec::halfvec$$, '54000', NULL, '16001 dims into halfvec');
+SELECT throws_ok($$SELECT '{}/3'::sparsevec::halfvec(2)$$, '22000', NULL, 'sparsevec into halfvec(2)');
+SELECT throws_ok($$SELECT '[1,2,3]'::halfvec::sparsevec(2)$$, '22000', NULL, 'halfvec into sparsevec(2)');
 
 -- malformed binary input through COPY FROM (recv).  svtap_copy(hex) is a COPY
 -- of one tuple whose one field has the bytes hex (dots ignored).
