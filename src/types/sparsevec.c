@@ -14,13 +14,11 @@
 #include <limits.h>
 #include <math.h>
 
-#include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "types/halfvec.h"
@@ -53,17 +51,22 @@ VecextInitSparseVector(int dim, int nnz)
 
 /* checks ----------------------------------------------------------------- */
 
+/*
+ * sparsevec borrows the dense types' checks (their messages name the type
+ * and its limits); only the element count is its own.
+ */
+const VecextDenseType VecextSparsevecType = {"sparsevec", SPARSEVEC_MAX_DIM, INFINITY, sizeof(float)};
+
 static void
 check_dims(int dim)
 {
-	if (dim < SPARSEVEC_MIN_DIM)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("sparsevec must have at least %d dimension", SPARSEVEC_MIN_DIM)));
-	if (dim > SPARSEVEC_MAX_DIM)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("sparsevec cannot have more than %d dimensions", SPARSEVEC_MAX_DIM)));
+	VecextCheckDimsOf(&VecextSparsevecType, dim);
+}
+
+static void
+check_element(float value)
+{
+	VecextCheckFiniteOf(&VecextSparsevecType, value);
 }
 
 static void
@@ -91,19 +94,6 @@ check_nnz(int nnz, int dim)
 }
 
 static void
-check_element(float value)
-{
-	if (isnan(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("NaN not allowed in sparsevec")));
-	if (isinf(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("infinite value not allowed in sparsevec")));
-}
-
-static void
 index_out_of_bounds(void)
 {
 	ereport(ERROR,
@@ -119,20 +109,11 @@ duplicate_index(void)
 			 errmsg("sparsevec indices must not contain duplicates")));
 }
 
-void
-VecextSparseCheckSameDims(const SparseVector *a, const SparseVector *b)
-{
-	if (a->dim != b->dim)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different sparsevec dimensions %d and %d", a->dim, b->dim)));
-}
-
 /* conversions shared by the casts ---------------------------------------- */
 
-/* The sparse form of dim dense values (typmod -1: any dimension). */
+/* The sparse form of dim dense values (palloc'd, freed here) that fits typmod. */
 static SparseVector *
-sparse_from_dense(const float *x, int dim, int32 typmod)
+sparse_from_dense(float *x, int dim, int32 typmod)
 {
 	SparseVector *result;
 	float	   *values;
@@ -161,6 +142,7 @@ sparse_from_dense(const float *x, int dim, int32 typmod)
 			values[nnz++] = x[i];
 		}
 	}
+	pfree(x);
 	return result;
 }
 
@@ -382,25 +364,7 @@ vecext_sparsevec_out(PG_FUNCTION_ARGS)
 Datum
 vecext_sparsevec_typmod_in(PG_FUNCTION_ARGS)
 {
-	ArrayType  *ta = PG_GETARG_ARRAYTYPE_P(0);
-	int32	   *tl;
-	int			n;
-
-	tl = ArrayGetIntegerTypmods(ta, &n);
-	if (n != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid type modifier"),
-				 errdetail("Type sparsevec takes one modifier, its number of dimensions.")));
-	if (*tl < SPARSEVEC_MIN_DIM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("dimensions for type sparsevec must be at least %d", SPARSEVEC_MIN_DIM)));
-	if (*tl > SPARSEVEC_MAX_DIM)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("dimensions for type sparsevec cannot exceed %d", SPARSEVEC_MAX_DIM)));
-	PG_RETURN_INT32(*tl);
+	PG_RETURN_INT32(VecextTypmodIn(&VecextSparsevecType, PG_GETARG_ARRAYTYPE_P(0)));
 }
 
 /* binary I/O ------------------------------------------------------------- */
@@ -503,8 +467,10 @@ Datum
 vecext_vector_to_sparsevec(PG_FUNCTION_ARGS)
 {
 	Vector	   *vec = PG_GETARG_VECTOR_P(0);
+	float	   *x = palloc(sizeof(float) * vec->dim);
 
-	PG_RETURN_SPARSEVEC_P(sparse_from_dense(vec->x, vec->dim, PG_GETARG_INT32(1)));
+	memcpy(x, vec->x, sizeof(float) * vec->dim);
+	PG_RETURN_SPARSEVEC_P(sparse_from_dense(x, vec->dim, PG_GETARG_INT32(1)));
 }
 
 /* To vector: the dims must fit a vector (at most 16000). */
@@ -525,88 +491,16 @@ vecext_sparsevec_to_vector(PG_FUNCTION_ARGS)
 }
 
 /*
- * A float8 (or a numeric read as text) as a float4: overflow is an error,
- * a value too small for a float4 becomes 0 (and is then dropped).
+ * Casts from integer[], real[], double precision[] and numeric[], with the
+ * dense types' conversion: finite values, overflow an error, underflow 0.
  */
-static float
-checked_float4(double value)
-{
-	float		f = (float) value;
-
-	if (isinf(f) && !isinf(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("value out of range: overflow")));
-	return f;
-}
-
-static float
-numeric_to_float4(Datum num)
-{
-	char	   *text = DatumGetCString(DirectFunctionCall1(numeric_out, num));
-	float		f;
-
-	/* one rounding, from the exact decimal; NaN and Infinity parse too */
-	errno = 0;
-	f = strtof(text, NULL);
-	if (errno == ERANGE && isinf(f))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("value out of range: overflow")));
-	pfree(text);
-	return f;
-}
-
-/* Casts from integer[], real[], double precision[] and numeric[]. */
 Datum
 vecext_array_to_sparsevec(PG_FUNCTION_ARGS)
 {
-	ArrayType  *array = PG_GETARG_ARRAYTYPE_P(0);
-	int32		typmod = PG_GETARG_INT32(1);
-	Oid			elemtype = ARR_ELEMTYPE(array);
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	Datum	   *elems;
 	int			n;
-	float	   *x;
-	SparseVector *result;
+	float	   *x = VecextArrayToFloats(&VecextSparsevecType, PG_GETARG_ARRAYTYPE_P(0), &n);
 
-	if (ARR_NDIM(array) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("array must be 1-D")));
-	if (ARR_HASNULL(array) && array_contains_nulls(array))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("array must not contain nulls")));
-	if (elemtype != INT4OID && elemtype != FLOAT4OID && elemtype != FLOAT8OID &&
-		elemtype != NUMERICOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("unsupported array element type %s", format_type_be(elemtype))));
-
-	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-	deconstruct_array(array, elemtype, typlen, typbyval, typalign, &elems, NULL, &n);
-	check_dims(n);
-	VecextCheckExpectedDims(typmod, n);
-
-	x = palloc(sizeof(float) * n);
-	for (int i = 0; i < n; i++)
-	{
-		if (elemtype == INT4OID)
-			x[i] = (float) DatumGetInt32(elems[i]);
-		else if (elemtype == FLOAT4OID)
-			x[i] = DatumGetFloat4(elems[i]);
-		else if (elemtype == FLOAT8OID)
-			x[i] = checked_float4(DatumGetFloat8(elems[i]));
-		else
-			x[i] = numeric_to_float4(elems[i]);
-	}
-	result = sparse_from_dense(x, n, typmod);
-	pfree(x);
-	pfree(elems);
-	PG_RETURN_SPARSEVEC_P(result);
+	PG_RETURN_SPARSEVEC_P(sparse_from_dense(x, n, PG_GETARG_INT32(1)));
 }
 
 /* halfvec <-> sparsevec -------------------------------------------------- */
@@ -615,15 +509,10 @@ Datum
 vecext_halfvec_to_sparsevec(PG_FUNCTION_ARGS)
 {
 	HalfVector *vec = PG_GETARG_HALFVEC_P(0);
-	float	   *x = palloc(sizeof(float) * vec->dim);
-	SparseVector *result;
 
 	/* exact: every half is a float4 */
-	for (int i = 0; i < vec->dim; i++)
-		x[i] = VecextHalfToFloat(vec->x[i]);
-	result = sparse_from_dense(x, vec->dim, PG_GETARG_INT32(1));
-	pfree(x);
-	PG_RETURN_SPARSEVEC_P(result);
+	PG_RETURN_SPARSEVEC_P(sparse_from_dense(VecextHalfvecToFloats(vec), vec->dim,
+											PG_GETARG_INT32(1)));
 }
 
 /*
@@ -638,32 +527,11 @@ vecext_sparsevec_to_halfvec(PG_FUNCTION_ARGS)
 	int32		typmod = PG_GETARG_INT32(1);
 	float	   *values = SPARSEVEC_VALUES(svec);
 	HalfVector *result;
-	Size		size;
 
-	if (svec->dim > HALFVEC_MAX_DIM)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("halfvec cannot have more than %d dimensions", HALFVEC_MAX_DIM)));
+	VecextCheckDimsOf(&VecextHalfvecType, svec->dim);
 	VecextCheckExpectedDims(typmod, svec->dim);
-
-	size = HALFVEC_SIZE(svec->dim);
-	result = (HalfVector *) palloc0(size);
-	SET_VARSIZE(result, size);
-	result->dim = svec->dim;
+	result = VecextInitHalfVector(svec->dim);
 	for (int i = 0; i < svec->nnz; i++)
-	{
-		VecextHalf	h = VecextFloatToHalf(values[i]);
-
-		if (VecextHalfIsSpecial(h))
-		{
-			char		buf[FLOAT_SHORTEST_DECIMAL_LEN];
-
-			float_to_shortest_decimal_buf(values[i], buf);
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("\"%s\" is out of range for type halfvec", buf)));
-		}
-		result->x[svec->indices[i]] = h;
-	}
+		result->x[svec->indices[i]] = VecextHalfFromFloat(values[i]);
 	PG_RETURN_HALFVEC_P(result);
 }

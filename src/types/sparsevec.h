@@ -11,6 +11,8 @@
 
 #include "fmgr.h"
 
+#include "types/vector.h"
+
 #define SPARSEVEC_MIN_DIM 1
 #define SPARSEVEC_MAX_DIM 1000000000
 #define SPARSEVEC_MAX_NNZ 16000
@@ -37,7 +39,9 @@ typedef struct SparseVector
 #define PG_RETURN_SPARSEVEC_P(x) PG_RETURN_POINTER(x)
 
 extern SparseVector *VecextInitSparseVector(int dim, int nnz);
-extern void VecextSparseCheckSameDims(const SparseVector *a, const SparseVector *b);
+
+/* name and limits for the checks shared with the dense types */
+extern const VecextDenseType VecextSparsevecType;
 
 /* Distance functions the hnsw opclasses name as support functions. */
 extern PGDLLEXPORT Datum vecext_sparsevec_l2_squared_distance(PG_FUNCTION_ARGS);

@@ -46,7 +46,7 @@ merge(FunctionCallInfo fcinfo, SparseKernel kernel)
 	SparseVector *a = PG_GETARG_SPARSEVEC_P(0);
 	SparseVector *b = PG_GETARG_SPARSEVEC_P(1);
 
-	VecextSparseCheckSameDims(a, b);
+	VecextCheckSameDimsOf(&VecextSparsevecType, a->dim, b->dim);
 	return kernel(SPARSE_ARGS(a, b));
 }
 
@@ -90,7 +90,7 @@ vecext_sparsevec_cosine_distance(PG_FUNCTION_ARGS)
 	float	   *bx = SPARSEVEC_VALUES(b);
 	float		dot;
 
-	VecextSparseCheckSameDims(a, b);
+	VecextCheckSameDimsOf(&VecextSparsevecType, a->dim, b->dim);
 	dot = VecextSparseInner(SPARSE_ARGS(a, b));
 	PG_RETURN_FLOAT8(VecextCosineFromParts(dot,
 										   VecextKernels.inner(ax, ax, a->nnz),
