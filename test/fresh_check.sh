@@ -160,7 +160,7 @@ if [ ! -s "$BASE" ]; then
 fi
 flock -u 9
 
-WORK=$(mktemp -d /var/tmp/vecext-fresh.XXXXXX)
+WORK=$(realpath "$(mktemp -d /var/tmp/vecext-fresh.XXXXXX)")
 R=$WORK/root
 mkdir -p "$R"
 log "fresh root $R (from $BASE)"
