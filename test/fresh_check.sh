@@ -18,7 +18,7 @@
 # The chroot shares this machine's network, so the root is given what this
 # machine uses to reach the package registries and nothing else: the apt
 # sources (and the keyrings they name), the apt.conf.d files that set
-# Acquire:: options (proxies, date checks), the npm global config files,
+# proxies or date checks, the npm global config files,
 # the local CA certificates (/usr/local/share/ca-certificates, trusted
 # once the scripts install ca-certificates), resolv.conf and the proxy and
 # npm_config_* environment variables.  A policy-rc.d keeps package
@@ -41,6 +41,9 @@
 #                                           (default: this machine's)
 #-------------------------------------------------------------------------
 set -uo pipefail
+# All in one function, read whole before it runs: editing this file while
+# it runs (it runs long) cannot change what it does.
+main() {
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SUITE=bookworm
@@ -159,6 +162,7 @@ if [ ! -s "$BASE" ]; then
 	echo "built in $((SECONDS - start)) s: $(du -h "$BASE" | cut -f1)"
 fi
 flock -u 9
+exec 9>&-
 
 WORK=$(realpath "$(mktemp -d /var/tmp/vecext-fresh.XXXXXX)")
 R=$WORK/root
@@ -179,6 +183,8 @@ copy_in() {	# FILE...: copy each existing FILE to the same path in the root
 	done
 }
 cp -L /etc/resolv.conf "$R/etc/resolv.conf"
+# What an installed system has and debootstrap leaves out.
+[ -e "$R/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$R/etc/hosts"
 rm -f "$R/etc/apt/sources.list" "$R"/etc/apt/sources.list.d/*
 copy_in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources
 # Keyrings named by Signed-By that a fresh root lacks.
@@ -187,7 +193,7 @@ for k in $(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sou
 	[ -e "$R$k" ] || copy_in "$k"
 done
 for f in /etc/apt/apt.conf.d/*; do
-	[ -f "$f" ] && grep -q -E '^[[:space:]]*Acquire' "$f" && copy_in "$f"
+	[ -f "$f" ] && grep -q -i -E 'Acquire.*(Proxy|Check-Valid-Until|Check-Date)' "$f" && copy_in "$f"
 done
 copy_in /etc/npmrc /usr/etc/npmrc /usr/local/share/ca-certificates/*.crt
 echo "copied from this machine: /etc/resolv.conf ${copied[*]}"
@@ -245,6 +251,7 @@ for cmd in "${COMMANDS[@]}"; do
 	tail -n "$TAIL" "$out"
 	[ "$rc" -eq 0 ] || rc_all=1
 	RESULTS+=("$(printf '%-40s exit %d, %dm%02ds' "$cmd" "$rc" $((secs / 60)) $((secs % 60)))")
+	echo "--- $cmd: exit $rc, wall time $((secs / 60))m$(printf '%02d' $((secs % 60)))s"
 	line=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' "$out" | tail -n1)
 	[ -n "$line" ] && FRESH_COUNT=$line
 	# Keep the logs past the root's removal.
@@ -280,3 +287,5 @@ if [ -n "$HOST_LOG" ] || [ "$HOST" -eq 1 ]; then
 fi
 [ "$rc_all" -eq 0 ] && echo "fresh-check passed" || echo "fresh-check FAILED"
 exit "$rc_all"
+}
+main "$@"
