@@ -60,7 +60,7 @@ as_pg() {
 #----------------------------------------------------------------------
 missing=()
 for p in "${PACKAGES[@]}"; do
-	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+	[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	log "installing ${missing[*]}"

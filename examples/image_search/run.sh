@@ -76,16 +76,16 @@ fi
 #----------------------------------------------------------------------
 # 1. Debian packages (apt-get update only when something is missing)
 #----------------------------------------------------------------------
-PACKAGES=(python3-torch python3-torchvision python3-numpy python3-psycopg
+PACKAGES=(python3 python3-torch python3-torchvision python3-numpy python3-psycopg
           python3-psycopg2 python3-sqlalchemy python3-pil dataset-fashion-mnist
           libopenblas0-pthread fonts-dejavu-core
           postgresql-15 postgresql-server-dev-15 build-essential)
 # libopenblas0-pthread: PyTorch's CPU training is ~5x faster with OpenBLAS
 # than with the reference BLAS that Debian selects otherwise.
-[ "$CLIENTS" -eq 1 ] && { command -v node >/dev/null || PACKAGES+=(nodejs); command -v npm >/dev/null || PACKAGES+=(npm); }
+# --clients: clients/run.sh installs node, npm and the drivers itself.
 missing=()
 for p in "${PACKAGES[@]}"; do
-	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+	[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	say "installing ${missing[*]}"

@@ -28,7 +28,7 @@ DB=vecext
 DATASET=/usr/share/datasets/fashion-mnist
 LOADER=$HERE/load_fashion_mnist.py
 PYTHON=/usr/bin/python3
-PACKAGES=(postgresql-15 postgresql-server-dev-15 build-essential
+PACKAGES=(postgresql-15 postgresql-client-15 postgresql-server-dev-15 build-essential
           dataset-fashion-mnist python3)
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -52,7 +52,7 @@ step "packages"
 #----------------------------------------------------------------------
 missing=()
 for p in "${PACKAGES[@]}"; do
-	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+	[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "all present: ${PACKAGES[*]}"

@@ -21,12 +21,17 @@ PYTHON=/usr/bin/python3
 DB=${VECEXT_CLIENTS_DB:-vecext_clients}
 PSQL=/usr/lib/postgresql/15/bin/psql
 
+# node and npm come from Debian's nodejs and npm when there are none yet
+# (another build of node may be installed; Debian's npm would conflict with
+# it).  npm fetches node-postgres over HTTPS: ca-certificates.
+PACKAGES=(python3 python3-numpy python3-psycopg python3-psycopg2
+          python3-sqlalchemy postgresql-client-15 ca-certificates)
+command -v node >/dev/null || PACKAGES+=(nodejs)
+command -v npm >/dev/null || PACKAGES+=(npm)
 missing=()
-for p in python3-numpy python3-psycopg python3-psycopg2 python3-sqlalchemy; do
-	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+for p in "${PACKAGES[@]}"; do
+	[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
 done
-command -v node >/dev/null || missing+=(nodejs)
-command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "missing: ${missing[*]} (install them, or run as root)" >&2
