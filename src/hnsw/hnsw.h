@@ -75,6 +75,12 @@
  */
 #define HNSW_DESCENT_BEAM			4
 
+/*
+ * Fewest layer-0 link slots an element keeps to make room for a large
+ * payload (2m when there is room; see HnswLinks0ForPayload).
+ */
+#define HNSW_MIN_LINKS0(m)			(m)
+
 /* Highest layer a node may have (also bounded by what fits on a page). */
 #define HNSW_MAX_LEVEL				16
 
@@ -258,6 +264,7 @@ extern HnswElementTuple HnswGetElementTuple(Page page, OffsetNumber off);
 extern Buffer HnswNewBuffer(Relation index, ForkNumber fork);
 extern int	HnswMaxLevelForPayload(int m, Size payload_size);
 extern Size HnswMaxPayload(int m);
+extern int	HnswLinks0ForPayload(int m, Size payload_size);
 extern void HnswCheckPayloadFits(const HnswDistance *d, Size payload_size);
 
 /* hnswtypes.c: the element types */

@@ -52,6 +52,7 @@ typedef struct BuildNode
 {
 	ItemPointerData heaptid;
 	uint8		level;
+	uint8		links0;			/* link slots on layer 0 (HnswLinks0ForPayload) */
 	uint16		payload_size;	/* bytes of the payload */
 	ItemPointerData itid;		/* on-disk TID, set before writing */
 	LWLock		lock;			/* guards the neighbour lists */

@@ -66,6 +66,7 @@ HnswGraphAllocNode(BuildGraph *g, int level, Size payload_size)
 
 		memset(node, 0, size);
 		node->level = level;
+		node->links0 = HnswLinks0ForPayload(g->m, payload_size);
 		node->payload_size = payload_size;
 		if (g->concurrent)
 			LWLockInitialize(&node->lock, g->tranche);
@@ -208,7 +209,7 @@ mem_add_backlink(BuildLocal *bl, int32 s, int32 n, int layer)
 {
 	BuildGraph *g = bl->g;
 	BuildNode  *node = graph_node(g, s);
-	int			cap = HnswLayerCapacity(g->m, layer);
+	int			cap = layer == 0 ? node->links0 : g->m;
 	uint16	   *counts = node_counts(node);
 	int32	   *links = node_links(g, node, layer);
 
@@ -347,7 +348,7 @@ HnswMemInsert(BuildLocal *bl, int32 n)
 			entries[i] = HnswHeapPop(&result);
 		nentries = nres;
 		if (layer <= level)
-			nsel[layer] = mem_select(bl, entries, nentries, HnswLayerCapacity(g->m, layer),
+			nsel[layer] = mem_select(bl, entries, nentries, layer == 0 ? node->links0 : g->m,
 									 sel + layer * HnswLayerCapacity(g->m, 0));
 	}
 

@@ -23,11 +23,13 @@ static Size
 form_tuple(HnswBuildState *bs, BuildNode *node, HnswElementTuple tup)
 {
 	BuildGraph *g = bs->graph;
-	Size		size = HnswElementTupleSize(bs->m, node->level, node->payload_size);
+	Size		size = HnswElementTupleSize0(node->links0, bs->m, node->level,
+											 node->payload_size);
 
 	memset(tup, 0, size);
 	tup->type = HNSW_ELEMENT_TUPLE;
 	tup->level = node->level;
+	tup->links0 = node->links0;
 	tup->heaptid = node->heaptid;
 	tup->payload_size = node->payload_size;
 	for (int layer = 0; layer <= node->level; layer++)
@@ -79,7 +81,8 @@ HnswWriteGraph(HnswBuildState *bs)
 	for (int32 n = 0; n < g->nnodes; n++)
 	{
 		BuildNode  *node = graph_node(g, n);
-		Size		size = HnswElementTupleSize(bs->m, node->level, node->payload_size);
+		Size		size = HnswElementTupleSize0(node->links0, bs->m, node->level,
+											 node->payload_size);
 		OffsetNumber off;
 
 		off = PageAddItem((Page) scratch.data, tupbuf, size, InvalidOffsetNumber, false, false);

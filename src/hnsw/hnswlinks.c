@@ -94,6 +94,10 @@ HnswReplaceLinks(Relation index, int m, ItemPointer tid, int layer,
 		UnlockReleaseBuffer(buf);
 		return true;			/* gone: nothing to update */
 	}
+	if (n > HnswTupleCapacity(tup, m, layer))
+		elog(ERROR, "hnsw element (%u,%u) has %d link slots on layer %d, not %d",
+			 ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid),
+			 HnswTupleCapacity(tup, m, layer), layer, n);
 	if (expect != NULL &&
 		(HnswElementCounts(tup)[layer] != nexpect ||
 		 memcmp(HnswElementLinks(tup, m, layer), expect, sizeof(ItemPointerData) * nexpect) != 0))
@@ -128,7 +132,7 @@ HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 {
 	bool		linked = false;
 
-	int			cap = HnswLayerCapacity(m, layer);
+	int			cap = HnswLayerCapacity(m, layer);	/* at most; the element's below */
 	ItemPointerData *old = palloc(sizeof(ItemPointerData) * (cap + 1));
 	char	   *vecs = palloc(d->max_payload * (cap + 2));
 	char	   *tvec = HnswPayloadAt(d, vecs, cap + 1);
@@ -144,6 +148,7 @@ HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 		int			ncands = 0;
 		int			nsel;
 		ItemPointerData *links;
+		int			ecap;
 
 		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 		tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
@@ -152,6 +157,7 @@ HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 			UnlockReleaseBuffer(buf);
 			break;
 		}
+		ecap = HnswTupleCapacity(tup, m, layer);
 		n = HnswElementCounts(tup)[layer];
 		for (int i = 0; i < n; i++)
 			if (ItemPointerEquals(&HnswElementLinks(tup, m, layer)[i], newtid))
@@ -162,7 +168,7 @@ HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 			linked = true;		/* already there */
 			break;
 		}
-		if (n < cap)
+		if (n < ecap)
 		{
 			GenericXLogState *state = GenericXLogStart(index);
 			Page		page = GenericXLogRegisterBuffer(state, buf, 0);
@@ -206,8 +212,8 @@ HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 		for (int i = 0; i < ncands; i++)
 			cvecs[i] = HnswPayloadAt(d, vecs, cands[i].idx);
 
-		nsel = HnswSelectNeighbors(d, cands, ncands, cvecs, cap, selected);
-		links = palloc(sizeof(ItemPointerData) * cap);
+		nsel = HnswSelectNeighbors(d, cands, ncands, cvecs, ecap, selected);
+		links = palloc(sizeof(ItemPointerData) * ecap);
 		nsel = 0;
 		linked = false;
 		for (int i = 0; i < ncands; i++)
@@ -219,7 +225,7 @@ HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 		if (!linked && force)
 		{
 			/* keep the new one in place of the farthest kept link */
-			if (nsel == cap)
+			if (nsel == ecap)
 				nsel--;
 			links[nsel++] = *newtid;
 			linked = true;
@@ -241,6 +247,8 @@ void
 HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 				 const void *vec, Size payload_size, ItemPointer heaptid, int level)
 {
+	/* a large payload leaves room for fewer links on layer 0 (level 0 then) */
+	int			links0 = HnswLinks0ForPayload(m, payload_size);
 	LOCKMODE	lockmode = ShareLock;
 	HnswMetaPageData meta;
 	int			toplayer;
@@ -301,7 +309,7 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 				HnswCandidate *cands = palloc(sizeof(HnswCandidate) * n);
 				const void **vecs = palloc(sizeof(void *) * n);
 				bool	   *selected = palloc(sizeof(bool) * n);
-				int			cap = HnswLayerCapacity(m, layer);
+				int			cap = layer == 0 ? links0 : m;
 				int			ncands = 0;
 				int			nsel;
 
@@ -342,10 +350,11 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 	}
 
 	/* the new element, with its links */
-	size = HnswElementTupleSize(m, level, payload_size);
+	size = HnswElementTupleSize0(links0, m, level, payload_size);
 	tup = palloc0(size);
 	tup->type = HNSW_ELEMENT_TUPLE;
 	tup->level = level;
+	tup->links0 = links0;
 	tup->heaptid = *heaptid;
 	tup->payload_size = payload_size;
 	for (int layer = 0; layer <= level; layer++)

@@ -155,12 +155,34 @@ HnswMaxLevelForPayload(int m, Size payload_size)
 	return level;
 }
 
-/* Largest payload an element of level 0 can carry with this m. */
+/* Room for an element tuple: PageAddItem MAXALIGNs it. */
+#define HNSW_TUPLE_ROOM		TYPEALIGN_DOWN(MAXIMUM_ALIGNOF, HNSW_MAX_TUPLE_SIZE)
+
+/*
+ * Largest payload an element can carry with this m: one of level 0 whose
+ * layer 0 keeps only HNSW_MIN_LINKS0(m) link slots.
+ */
 Size
 HnswMaxPayload(int m)
 {
-	/* the tuple, MAXALIGNed, must fit: its end is at most the aligned-down room */
-	return TYPEALIGN_DOWN(MAXIMUM_ALIGNOF, HNSW_MAX_TUPLE_SIZE) - HnswElementTupleSize(m, 0, 0);
+	return HNSW_TUPLE_ROOM - HnswElementTupleSize0(HNSW_MIN_LINKS0(m), m, 0, 0);
+}
+
+/*
+ * Link slots on layer 0 of an element with this payload: 2m when they fit
+ * beside it on a page, else as many as fit (at least HNSW_MIN_LINKS0(m);
+ * HnswCheckPayloadFits rejects larger payloads first).  Such an element
+ * has level 0: a level above would need its 2m slots too.
+ */
+int
+HnswLinks0ForPayload(int m, Size payload_size)
+{
+	int			links0 = HnswLayerCapacity(m, 0);
+
+	while (links0 > HNSW_MIN_LINKS0(m) &&
+		   HnswElementTupleSize0(links0, m, 0, payload_size) > HNSW_TUPLE_ROOM)
+		links0--;
+	return links0;
 }
 
 /*
@@ -173,7 +195,7 @@ HnswCheckPayloadFits(const HnswDistance *d, Size payload_size)
 	int			m = d->m;
 	Size		max = HnswMaxPayload(m);
 
-	if (MAXALIGN(HnswElementTupleSize(m, 0, payload_size)) <= HNSW_MAX_TUPLE_SIZE)
+	if (payload_size <= max)
 		return;
 	if (d->type->id == HNSW_TYPE_VECTOR || d->type->id == HNSW_TYPE_HALFVEC ||
 		d->type->id == HNSW_TYPE_BIT)

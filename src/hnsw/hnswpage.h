@@ -16,8 +16,9 @@
  *
  *	HnswElementTupleData	header (type, level, flags, heap TID, payload size)
  *	uint16 counts[level+1]	number of used links per layer, padded to 4
- *	ItemPointerData links[]	2m slots for layer 0, m for each layer above,
- *							padded to 4
+ *	ItemPointerData links[]	links0 slots for layer 0 (2m, or fewer for an
+ *							element whose payload leaves less room), m for
+ *							each layer above, padded to 4
  *	char payload[payload_size]	the (for cosine: normalized) value
  *
  * Bump HNSW_FORMAT_VERSION whenever any struct here changes.
@@ -31,7 +32,7 @@
 #include "storage/itemptr.h"
 
 #define HNSW_MAGIC				0x56584E48	/* "HNXV" */
-#define HNSW_FORMAT_VERSION		2	/* 2: element types (payload size, metapage type) */
+#define HNSW_FORMAT_VERSION		2	/* 2: element types (payload, links0, metapage type) */
 #define HNSW_PAGE_ID			0xFF91	/* identifies hnsw pages, like nbtree's */
 
 #define HNSW_METAPAGE_BLKNO		0
@@ -84,7 +85,8 @@ typedef struct HnswElementTupleData
 	uint8		type;			/* HNSW_ELEMENT_TUPLE */
 	uint8		level;			/* top layer of this node */
 	uint8		flags;			/* HNSW_ELEMENT_* */
-	uint8		unused;			/* reserved, 0 */
+	uint8		links0;			/* link slots of layer 0: 2m, or fewer (>= m) when
+								 * the payload leaves no room for 2m */
 	ItemPointerData heaptid;	/* the heap row */
 	uint16		payload_size;	/* bytes of the payload */
 	char		data[FLEXIBLE_ARRAY_MEMBER];	/* counts, links, payload */
@@ -94,31 +96,42 @@ typedef HnswElementTupleData *HnswElementTuple;
 
 #define HNSW_ELEMENT_HEADER_SIZE	offsetof(HnswElementTupleData, data)
 
-/* Link slots of a layer: 2m on layer 0, m above. */
+/* Link slots of a layer at most: 2m on layer 0, m above. */
 #define HnswLayerCapacity(m, layer) ((layer) == 0 ? 2 * (m) : (m))
 
-/* Total link slots of a node of the given level. */
-#define HnswTotalLinks(m, level)	(2 * (m) + (level) * (m))
+/* Total link slots of a node of the given level, with links0 on layer 0. */
+#define HnswTotalLinks0(links0, m, level)	((links0) + (level) * (m))
+#define HnswTotalLinks(m, level)	HnswTotalLinks0(2 * (m), m, level)
 
 #define HNSW_ALIGN4(x)				(((x) + 3) & ~((Size) 3))
 
 #define HnswCountsSize(level)		HNSW_ALIGN4(sizeof(uint16) * ((level) + 1))
-#define HnswLinksSize(m, level)		HNSW_ALIGN4(sizeof(ItemPointerData) * HnswTotalLinks(m, level))
+#define HnswLinksSize0(links0, m, level) \
+	HNSW_ALIGN4(sizeof(ItemPointerData) * HnswTotalLinks0(links0, m, level))
 
-#define HnswElementTupleSize(m, level, payload_size) \
-	(HNSW_ELEMENT_HEADER_SIZE + HnswCountsSize(level) + HnswLinksSize(m, level) + \
+#define HnswElementTupleSize0(links0, m, level, payload_size) \
+	(HNSW_ELEMENT_HEADER_SIZE + HnswCountsSize(level) + HnswLinksSize0(links0, m, level) + \
 	 (payload_size))
+#define HnswElementTupleSize(m, level, payload_size) \
+	HnswElementTupleSize0(2 * (m), m, level, payload_size)
+
+/* The size of an element tuple as it is. */
+#define HnswTupleSize(tup, m) \
+	HnswElementTupleSize0((tup)->links0, m, (tup)->level, (tup)->payload_size)
+
+/* Link slots of a layer of an element. */
+#define HnswTupleCapacity(tup, m, layer) ((layer) == 0 ? (int) (tup)->links0 : (m))
 
 #define HnswElementCounts(tup) ((uint16 *) (tup)->data)
 
 /* First link slot of a layer. */
 #define HnswElementLinks(tup, m, layer) \
 	((ItemPointerData *) ((tup)->data + HnswCountsSize((tup)->level)) + \
-	 ((layer) == 0 ? 0 : 2 * (m) + ((layer) - 1) * (m)))
+	 ((layer) == 0 ? 0 : (tup)->links0 + ((layer) - 1) * (m)))
 
 #define HnswElementPayload(tup, m) \
 	((char *) ((tup)->data + HnswCountsSize((tup)->level) + \
-			   HnswLinksSize(m, (tup)->level)))
+			   HnswLinksSize0((tup)->links0, m, (tup)->level)))
 
 /* Largest element tuple a page holds (one tuple, its line pointer). */
 #define HNSW_MAX_TUPLE_SIZE \

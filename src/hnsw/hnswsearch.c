@@ -70,7 +70,7 @@ copy_links(Relation index, PinCache *pc, int m, ItemPointer tid, int layer,
 
 	if (tup != NULL && tup->level >= layer)
 	{
-		n = Min(HnswElementCounts(tup)[layer], HnswLayerCapacity(m, layer));
+		n = Min(HnswElementCounts(tup)[layer], HnswTupleCapacity(tup, m, layer));
 		memcpy(links, HnswElementLinks(tup, m, layer), sizeof(ItemPointerData) * n);
 	}
 	LockBuffer(pc->buf, BUFFER_LOCK_UNLOCK);

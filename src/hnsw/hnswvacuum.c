@@ -101,11 +101,10 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *callback_s
 
 /* Re-select one layer's links of element etid (vector evec). */
 static void
-repair_layer(VacuumState *vs, ItemPointer etid, const void *evec, int layer,
+repair_layer(VacuumState *vs, ItemPointer etid, const void *evec, int layer, int cap,
 			 const ItemPointerData *links, int nlinks)
 {
 	int			m = vs->meta.m;
-	int			cap = HnswLayerCapacity(m, layer);
 	int			maxcands = nlinks * (HnswLayerCapacity(m, 0) + 1);
 	HnswCandidate *cands = palloc(sizeof(HnswCandidate) * maxcands);
 	char	   *vecs = palloc(vs->dist.max_payload * maxcands);
@@ -141,7 +140,7 @@ repair_layer(VacuumState *vs, ItemPointer etid, const void *evec, int layer,
 			tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(&links[i]));
 			if (tup != NULL && tup->level >= layer)
 			{
-				nd = Min(HnswElementCounts(tup)[layer], cap);
+				nd = Min(HnswElementCounts(tup)[layer], HnswTupleCapacity(tup, m, layer));
 				memcpy(dlinks, HnswElementLinks(tup, m, layer), sizeof(ItemPointerData) * nd);
 			}
 			UnlockReleaseBuffer(buf);
@@ -239,6 +238,7 @@ repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
 			HnswElementTuple tup = HnswGetElementTuple(page, off);
 			ItemPointerData etid;
 			int			level;
+			int			links0;
 			uint16		counts[HNSW_MAX_LEVEL + 1];
 			bool		needs = false;
 
@@ -246,6 +246,7 @@ repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
 				continue;
 			ItemPointerSet(&etid, blkno, off);
 			level = tup->level;
+			links0 = tup->links0;
 			if (level > *bestlevel)
 			{
 				*best = etid;
@@ -262,12 +263,13 @@ repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
 				continue;
 
 			/* copy what the repair needs, let go of the page, repair */
-			memcpy(links, HnswElementLinks(tup, m, 0), sizeof(ItemPointerData) * HnswTotalLinks(m, level));
+			memcpy(links, HnswElementLinks(tup, m, 0),
+				   sizeof(ItemPointerData) * HnswTotalLinks0(links0, m, level));
 			memcpy(evec, HnswElementPayload(tup, m), Min(tup->payload_size, vs->dist.max_payload));
 			LockBuffer(buf, BUFFER_LOCK_UNLOCK);
 			for (int layer = 0; layer <= level; layer++)
 			{
-				ItemPointerData *ll = links + (layer == 0 ? 0 : 2 * m + (layer - 1) * m);
+				ItemPointerData *ll = links + (layer == 0 ? 0 : links0 + (layer - 1) * m);
 				bool		layer_needs = false;
 
 				for (int i = 0; i < counts[layer]; i++)
@@ -277,7 +279,8 @@ repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
 				{
 					MemoryContext oldctx = MemoryContextSwitchTo(vs->tmpctx);
 
-					repair_layer(vs, &etid, evec, layer, ll, counts[layer]);
+					repair_layer(vs, &etid, evec, layer, layer == 0 ? links0 : m,
+								 ll, counts[layer]);
 					MemoryContextSwitchTo(oldctx);
 					MemoryContextReset(vs->tmpctx);
 				}

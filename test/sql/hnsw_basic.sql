@@ -163,14 +163,14 @@ CREATE TABLE nodim (v vector);
 CREATE INDEX ON nodim USING hnsw (v vector_l2_ops);
 DROP TABLE nodim;
 
--- an element (vector and links) must fit one page: 1984 dimensions with
+-- an element (vector and links) must fit one page: 2008 dimensions with
 -- the default m = 16; one more is an error naming the limit
-CREATE TABLE wide (v vector(1984));
+CREATE TABLE wide (v vector(2008));
 CREATE INDEX ON wide USING hnsw (v);
-INSERT INTO wide SELECT array_fill(1, ARRAY[1984])::vector;
-SELECT count(*) FROM (SELECT 1 FROM wide ORDER BY v <-> array_fill(0, ARRAY[1984])::vector LIMIT 1) s;
+INSERT INTO wide SELECT array_fill(1, ARRAY[2008])::vector;
+SELECT count(*) FROM (SELECT 1 FROM wide ORDER BY v <-> array_fill(0, ARRAY[2008])::vector LIMIT 1) s;
 DROP TABLE wide;
-CREATE TABLE wider (v vector(1985));
+CREATE TABLE wider (v vector(2009));
 CREATE INDEX ON wider USING hnsw (v);
 DROP TABLE wider;
 

@@ -99,37 +99,37 @@ CREATE INDEX ON empty USING hnsw (v) WITH (m = 3, ef_construction = 5);
 DROP TABLE empty;
 
 -- the largest vector an index holds depends on m (its links share the
--- page with the vector): 2026 dimensions with m = 2, 1732 with m = 100
-CREATE TABLE w (v vector(2026));
+-- page with the vector): 2029 dimensions with m = 2, 1882 with m = 100
+CREATE TABLE w (v vector(2029));
 CREATE INDEX ON w USING hnsw (v) WITH (m = 2);
 DROP TABLE w;
-CREATE TABLE w (v vector(2027));
+CREATE TABLE w (v vector(2030));
 CREATE INDEX ON w USING hnsw (v) WITH (m = 2);
 DROP TABLE w;
-CREATE TABLE w (v vector(1732));
+CREATE TABLE w (v vector(1882));
 CREATE INDEX ON w USING hnsw (v) WITH (m = 100, ef_construction = 200);
 DROP TABLE w;
-CREATE TABLE w (v vector(1733));
+CREATE TABLE w (v vector(1883));
 CREATE INDEX ON w USING hnsw (v) WITH (m = 100, ef_construction = 200);
 DROP TABLE w;
 
 -- ALTER INDEX changes reloptions for the next build only: the index keeps
 -- working with the m it was built with until REINDEX, which checks the new
--- values (1900 dimensions fit m = 16, not m = 48); a failed REINDEX leaves
+-- values (1980 dimensions fit m = 16, not m = 48); a failed REINDEX leaves
 -- the old index in place
-CREATE TABLE w (id int, v vector(1900));
-INSERT INTO w SELECT i, array_fill(i, ARRAY[1900])::vector FROM generate_series(1, 3) i;
+CREATE TABLE w (id int, v vector(1980));
+INSERT INTO w SELECT i, array_fill(i, ARRAY[1980])::vector FROM generate_series(1, 3) i;
 CREATE INDEX w_idx ON w USING hnsw (v);
 ALTER INDEX w_idx SET (m = 48, ef_construction = 96);
 SELECT reloptions FROM pg_class WHERE relname = 'w_idx';
-INSERT INTO w SELECT i, array_fill(i, ARRAY[1900])::vector FROM generate_series(4, 5) i;
-SELECT id FROM w ORDER BY v <-> array_fill(3.9, ARRAY[1900])::vector LIMIT 5;
+INSERT INTO w SELECT i, array_fill(i, ARRAY[1980])::vector FROM generate_series(4, 5) i;
+SELECT id FROM w ORDER BY v <-> array_fill(3.9, ARRAY[1980])::vector LIMIT 5;
 REINDEX INDEX w_idx;
-SELECT id FROM w ORDER BY v <-> array_fill(1.2, ARRAY[1900])::vector LIMIT 5;
+SELECT id FROM w ORDER BY v <-> array_fill(1.2, ARRAY[1980])::vector LIMIT 5;
 ALTER INDEX w_idx RESET (m, ef_construction);
 SELECT reloptions FROM pg_class WHERE relname = 'w_idx';
 REINDEX INDEX w_idx;
-SELECT id FROM w ORDER BY v <-> array_fill(4.8, ARRAY[1900])::vector LIMIT 5;
+SELECT id FROM w ORDER BY v <-> array_fill(4.8, ARRAY[1980])::vector LIMIT 5;
 DROP TABLE w;
 
 -- hnsw.ef_search caps the rows of a scan; with a default index on this

@@ -11,19 +11,48 @@ SELECT opcname, amvalidate(c.oid)
 FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod
 WHERE a.amname = 'hnsw' ORDER BY opcname;
 
--- limits at m = 16: 3968 halfvec dimensions, 63488 bits, 991 non-zeros
-CREATE TABLE lim (h halfvec(3968), h2 halfvec(3969), b bit(63488), b2 bit(63489), s sparsevec(100000));
+-- limits at m = 16: 4016 halfvec dimensions, 64256 bits, 1003 non-zeros
+CREATE TABLE lim (h halfvec(4016), h2 halfvec(4017), b bit(64256), b2 bit(64257), s sparsevec(100000));
 CREATE INDEX ON lim USING hnsw (h halfvec_l2_ops);
 CREATE INDEX ON lim USING hnsw (h2 halfvec_l2_ops);
 CREATE INDEX ON lim USING hnsw (b bit_hamming_ops);
 CREATE INDEX ON lim USING hnsw (b2 bit_hamming_ops);
 CREATE INDEX lim_s ON lim USING hnsw (s sparsevec_l2_ops);
 INSERT INTO lim (s) SELECT ('{' || string_agg(i || ':1', ',') || '}/100000')::sparsevec
-  FROM generate_series(1, 991) i;
+  FROM generate_series(1, 1003) i;
 INSERT INTO lim (s) SELECT ('{' || string_agg(i || ':1', ',') || '}/100000')::sparsevec
-  FROM generate_series(1, 992) i;
+  FROM generate_series(1, 1004) i;
 SELECT count(*) FROM lim;
 DROP TABLE lim;
+
+-- elements too large for 2m layer-0 links keep fewer (at least m): a
+-- 4000-dimension halfvec index is built, inserted into, vacuumed, and
+-- answers like an exact scan
+SELECT setseed(0.25);
+CREATE TABLE big (id int PRIMARY KEY, h halfvec(4000));
+INSERT INTO big SELECT i, (SELECT array_agg(random() - 0.5) FROM generate_series(1, 4000) WHERE i > 0)::halfvec(4000)
+  FROM generate_series(1, 200) i;
+CREATE INDEX big_idx ON big USING hnsw (h halfvec_l2_ops);
+INSERT INTO big SELECT i, (SELECT array_agg(random() - 0.5) FROM generate_series(1, 4000) WHERE i > 0)::halfvec(4000)
+  FROM generate_series(201, 260) i;
+DELETE FROM big WHERE id % 5 = 0;
+VACUUM big;
+CREATE TEMP TABLE big_q AS SELECT id, h FROM big WHERE id IN (3, 77, 151, 222, 258);
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT q.id AS q, n.id FROM big_q q,
+  LATERAL (SELECT id FROM big ORDER BY h <-> q.h LIMIT 10) n;
+CREATE TEMP TABLE big_idx_ans AS
+  SELECT q.id AS q, n.id FROM big_q q,
+  LATERAL (SELECT id FROM big ORDER BY h <-> q.h LIMIT 10) n;
+RESET enable_seqscan;
+SET enable_indexscan = off;
+CREATE TEMP TABLE big_exact AS
+  SELECT q.id AS q, n.id FROM big_q q,
+  LATERAL (SELECT id FROM big ORDER BY h <-> q.h LIMIT 10) n;
+RESET enable_indexscan;
+-- rows found by both, per query (10 each when recall is 1)
+SELECT q, count(*) FROM big_idx_ans a JOIN big_exact e USING (q, id) GROUP BY q ORDER BY q;
+DROP TABLE big, big_q, big_idx_ans, big_exact;
 
 -- a column without dimensions cannot be indexed
 CREATE TABLE nodim (h halfvec);
