@@ -13,6 +13,8 @@
  */
 #include "hnsw/hnswbuild.h"
 
+#include "miscadmin.h"
+
 /* Lay out an arena of size bytes at g. */
 void
 HnswGraphInit(BuildGraph *g, Size size, const HnswDistance *d, int m, int efc, bool concurrent)
@@ -383,4 +385,86 @@ HnswMemInsert(BuildLocal *bl, int32 n)
 	pfree(result.items);
 	pfree(sel);
 	pfree(nsel);
+}
+
+/*
+ * Give every node that no other node links to on layer 0 an in-link: the
+ * nearest of its own neighbours links back to it, in place of that
+ * neighbour's farthest link whose target keeps another in-link when the
+ * list is full.  The selection heuristic can prune a node's only in-link,
+ * and no search could then reach the node.  Runs once all inserts are done
+ * (no other process touches the graph).  Returns how many were linked.
+ */
+int
+HnswGraphLinkOrphans(BuildLocal *bl)
+{
+	BuildGraph *g = bl->g;
+	int32	   *indegree = palloc0(sizeof(int32) * Max(g->nnodes, 1));
+	int			linked = 0;
+
+	for (int32 n = 0; n < g->nnodes; n++)
+	{
+		BuildNode  *node = graph_node(g, n);
+
+		for (int i = 0; i < node_counts(node)[0]; i++)
+			indegree[node_links(g, node, 0)[i]]++;
+	}
+	for (int32 n = 0; n < g->nnodes; n++)
+	{
+		BuildNode  *node = graph_node(g, n);
+		const char *q = node_payload(g, node);
+		int32	   *links = node_links(g, node, 0);
+		int32		nearest = -1;
+		float		nearest_dist = 0;
+		BuildNode  *s;
+		int32	   *slinks;
+		uint16	   *scount;
+
+		CHECK_FOR_INTERRUPTS();
+		if (indegree[n] > 0 || n == g->entry || node_counts(node)[0] == 0)
+			continue;
+		for (int i = 0; i < node_counts(node)[0]; i++)
+		{
+			float		dd = HnswDist(&bl->dist, q, node_payload(g, graph_node(g, links[i])));
+
+			if (nearest < 0 || dd < nearest_dist)
+			{
+				nearest = links[i];
+				nearest_dist = dd;
+			}
+		}
+		s = graph_node(g, nearest);
+		slinks = node_links(g, s, 0);
+		scount = &node_counts(s)[0];
+		if (*scount < s->links0)
+			slinks[(*scount)++] = n;
+		else
+		{
+			int			victim = -1;
+			float		victim_dist = 0;
+
+			for (int i = 0; i < *scount; i++)
+			{
+				float		dd;
+
+				if (indegree[slinks[i]] < 2)
+					continue;
+				dd = HnswDist(&bl->dist, node_payload(g, s),
+							  node_payload(g, graph_node(g, slinks[i])));
+				if (victim < 0 || dd > victim_dist)
+				{
+					victim = i;
+					victim_dist = dd;
+				}
+			}
+			if (victim < 0)
+				continue;		/* every target needs its link: leave it */
+			indegree[slinks[victim]]--;
+			slinks[victim] = n;
+		}
+		indegree[n]++;
+		linked++;
+	}
+	pfree(indegree);
+	return linked;
 }

@@ -76,6 +76,10 @@ HnswWriteGraph(HnswBuildState *bs)
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, HNSW_PROGRESS_PHASE_WRITE);
 
+	/* no node without a way in (DEBUG2, so that DEBUG1 output stays stable) */
+	elog(DEBUG2, "hnsw build linked %d nodes that had no in-link",
+		 HnswGraphLinkOrphans(&bs->local));
+
 	/* pass 1: the TID of every node */
 	HnswInitPage((Page) scratch.data, HNSW_PAGE_ELEMENT);
 	for (int32 n = 0; n < g->nnodes; n++)
