@@ -320,17 +320,44 @@ test_kernels(void)
 	}
 }
 
+/* VECEXT_KERNELS narrows the load-time choice; avx2 means f16c here */
+static void
+test_dispatch(const VecextHalfKernelSet **sets, int nsets)
+{
+	const char *widest = sets[nsets - 1]->name;
+	const char *want[5][2] = {
+		{"scalar", "scalar"}, {"f16c", nsets > 1 ? "f16c" : widest},
+		{"avx2", nsets > 1 ? "f16c" : widest}, {"avx512", widest}, {"no-such-set", widest}
+	};
+	long		bad = 0;
+
+	unsetenv("VECEXT_KERNELS");
+	VecextHalfDistanceInit();
+	if (strcmp(VecextHalfKernels.name, widest) != 0)
+		bad++;
+	for (int i = 0; i < 5; i++)
+	{
+		setenv("VECEXT_KERNELS", want[i][0], 1);
+		VecextHalfDistanceInit();
+		if (strcmp(VecextHalfKernels.name, want[i][1]) != 0)
+			bad++;
+	}
+	unsetenv("VECEXT_KERNELS");
+	check(bad == 0, "VecextHalfDistanceInit picks the widest set, narrowed by VECEXT_KERNELS", bad);
+}
+
 int
 main(void)
 {
 	const VecextHalfKernelSet *sets[4];
 	int			nsets = VecextAvailableHalfKernelSets(sets, 4);
 
-	printf("1..%d\n", 2 + 2 + 18 + 2 + 1 + (nsets - 1) * 4 + 1);
+	printf("1..%d\n", 2 + 2 + 18 + 2 + 1 + (nsets - 1) * 4 + 1 + 1);
 	test_round_trip();
 	test_ties();
 	test_edges();
 	test_hardware();
 	test_kernels();
+	test_dispatch(sets, nsets);
 	return failures ? 1 : 0;
 }
