@@ -3,11 +3,11 @@
 -- graph is built on; 2, when present, normalizes the values.
 
 CREATE FUNCTION hnsw_halfvec_support(internal) RETURNS internal
-	AS 'MODULE_PATHNAME', 'vecext_hnsw_halfvec_support' LANGUAGE C;
+	AS 'MODULE_PATHNAME', 'vecext_hnsw_halfvec_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION hnsw_sparsevec_support(internal) RETURNS internal
-	AS 'MODULE_PATHNAME', 'vecext_hnsw_sparsevec_support' LANGUAGE C;
+	AS 'MODULE_PATHNAME', 'vecext_hnsw_sparsevec_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION hnsw_bit_support(internal) RETURNS internal
-	AS 'MODULE_PATHNAME', 'vecext_hnsw_bit_support' LANGUAGE C;
+	AS 'MODULE_PATHNAME', 'vecext_hnsw_bit_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE OPERATOR CLASS halfvec_l2_ops
 	FOR TYPE halfvec USING hnsw AS

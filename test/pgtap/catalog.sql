@@ -246,8 +246,9 @@ SELECT is_empty(
            ('integer[]'::regtype, 'vector'::regtype), ('real[]'::regtype, 'vector'::regtype),
            ('double precision[]'::regtype, 'vector'::regtype), ('numeric[]'::regtype, 'vector'::regtype),
            ('vector'::regtype, 'real[]'::regtype), ('vector'::regtype, 'vector'::regtype))
-       AND 'halfvec'::regtype NOT IN (castsource, casttarget)$$,
-  'no other casts to or from vector (but halfvec''s, see halfvec.sql)');
+       AND 'halfvec'::regtype NOT IN (castsource, casttarget)
+       AND 'sparsevec'::regtype NOT IN (castsource, casttarget)$$,
+  'no other casts to or from vector (but halfvec''s and sparsevec''s, see halfvec.sql and sparsevec.sql)');
 
 -- operator classes
 SELECT has_opclass('vector_ops', 'operator class vector_ops exists');
@@ -286,7 +287,8 @@ SELECT results_eq($$SELECT c.opcname::text COLLATE "default", o.oprname::text CO
        FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod
        JOIN pg_amop ao ON ao.amopfamily = c.opcfamily AND ao.amopstrategy = 1
        JOIN pg_operator o ON o.oid = ao.amopopr
-      WHERE a.amname = 'hnsw' AND ao.amoppurpose = 'o' ORDER BY c.opcname$$,
+      WHERE a.amname = 'hnsw' AND ao.amoppurpose = 'o' AND c.opcintype = 'vector'::regtype
+      ORDER BY c.opcname$$,
   $$VALUES ('vector_cosine_ops', '<=>', false), ('vector_ip_ops', '<#>', false),
            ('vector_l1_ops', '<+>', false), ('vector_l2_ops', '<->', true)$$,
   'hnsw opclasses l2 (default), ip, cosine, l1 order by their operator');
