@@ -15,21 +15,10 @@
 #define VECEXT_HAVE_X86 1
 #include <immintrin.h>
 
+#include "distance/simd_x86.h"
+
 #define AVX2 __attribute__((target("avx2,fma")))
 #define AVX512 __attribute__((target("avx512f,avx2,fma")))
-
-/* horizontal sum of 8 floats */
-AVX2 static inline float
-hsum256(__m256 v)
-{
-	__m128		lo = _mm256_castps256_ps128(v);
-	__m128		hi = _mm256_extractf128_ps(v, 1);
-
-	lo = _mm_add_ps(lo, hi);
-	lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-	lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
-	return _mm_cvtss_f32(lo);
-}
 
 AVX2 static float
 avx2_l2_squared(const float *a, const float *b, int n)
@@ -53,7 +42,7 @@ avx2_l2_squared(const float *a, const float *b, int n)
 
 		s0 = _mm256_fmadd_ps(d, d, s0);
 	}
-	s = hsum256(_mm256_add_ps(s0, s1));
+	s = VecextHsum256(_mm256_add_ps(s0, s1));
 	for (; i < n; i++)
 	{
 		float		d = a[i] - b[i];
@@ -78,7 +67,7 @@ avx2_inner(const float *a, const float *b, int n)
 	}
 	for (; i + 8 <= n; i += 8)
 		s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
-	s = hsum256(_mm256_add_ps(s0, s1));
+	s = VecextHsum256(_mm256_add_ps(s0, s1));
 	for (; i < n; i++)
 		s += a[i] * b[i];
 	return s;
@@ -98,7 +87,7 @@ avx2_l1(const float *a, const float *b, int n)
 
 		s0 = _mm256_add_ps(s0, _mm256_and_ps(d, absmask));
 	}
-	s = hsum256(s0);
+	s = VecextHsum256(s0);
 	for (; i < n; i++)
 		s += fabsf(a[i] - b[i]);
 	return s;
@@ -125,9 +114,9 @@ avx2_cosine_parts(const float *a, const float *b, int n,
 		sa = _mm256_fmadd_ps(va, va, sa);
 		sb = _mm256_fmadd_ps(vb, vb, sb);
 	}
-	d = hsum256(sd);
-	na = hsum256(sa);
-	nb = hsum256(sb);
+	d = VecextHsum256(sd);
+	na = VecextHsum256(sa);
+	nb = VecextHsum256(sb);
 	for (; i < n; i++)
 	{
 		d += a[i] * b[i];

@@ -17,6 +17,8 @@
 #include <cpuid.h>
 #include <immintrin.h>
 
+#include "distance/simd_x86.h"
+
 #define F16C __attribute__((target("avx2,fma,f16c")))
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
 
@@ -36,18 +38,6 @@ load_tail8(const VecextHalf *p, int n)
 	for (int i = 0; i < n; i++)
 		buf[i] = p[i];
 	return load8(buf);
-}
-
-F16C static inline float
-hsum256(__m256 v)
-{
-	__m128		lo = _mm256_castps256_ps128(v);
-	__m128		hi = _mm256_extractf128_ps(v, 1);
-
-	lo = _mm_add_ps(lo, hi);
-	lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-	lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
-	return _mm_cvtss_f32(lo);
 }
 
 F16C static float
@@ -77,7 +67,7 @@ f16c_l2_squared(const VecextHalf *a, const VecextHalf *b, int n)
 
 		s1 = _mm256_fmadd_ps(d, d, s1);
 	}
-	return hsum256(_mm256_add_ps(s0, s1));
+	return VecextHsum256(_mm256_add_ps(s0, s1));
 }
 
 F16C static float
@@ -96,7 +86,7 @@ f16c_inner(const VecextHalf *a, const VecextHalf *b, int n)
 		s0 = _mm256_fmadd_ps(load8(a + i), load8(b + i), s0);
 	if (i < n)
 		s1 = _mm256_fmadd_ps(load_tail8(a + i, n - i), load_tail8(b + i, n - i), s1);
-	return hsum256(_mm256_add_ps(s0, s1));
+	return VecextHsum256(_mm256_add_ps(s0, s1));
 }
 
 F16C static float
@@ -118,7 +108,7 @@ f16c_l1(const VecextHalf *a, const VecextHalf *b, int n)
 
 		s0 = _mm256_add_ps(s0, _mm256_and_ps(d, absmask));
 	}
-	return hsum256(s0);
+	return VecextHsum256(s0);
 }
 
 F16C static void
@@ -138,9 +128,9 @@ f16c_cosine_parts(const VecextHalf *a, const VecextHalf *b, int n,
 		sa = _mm256_fmadd_ps(va, va, sa);
 		sb = _mm256_fmadd_ps(vb, vb, sb);
 	}
-	*dot = hsum256(sd);
-	*norma = hsum256(sa);
-	*normb = hsum256(sb);
+	*dot = VecextHsum256(sd);
+	*norma = VecextHsum256(sa);
+	*normb = VecextHsum256(sb);
 }
 
 /* AVX-512: 16 halves per step, a masked load (zeros) for the tail. */
