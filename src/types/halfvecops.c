@@ -7,6 +7,7 @@
  *-------------------------------------------------------------------------
  */
 #include "types/halfvec.h"
+#include "types/typecmp.h"
 
 #include <math.h>
 
@@ -274,26 +275,7 @@ halfvec_cmp_internal(const HalfVector *a, const HalfVector *b)
 	return a->dim < b->dim ? -1 : (a->dim > b->dim ? 1 : 0);
 }
 
-#define HALFVEC_CMP_FUNC(name, expr) \
-Datum \
-name(PG_FUNCTION_ARGS) \
-{ \
-	int			c = halfvec_cmp_internal(PG_GETARG_HALFVEC_P(0), PG_GETARG_HALFVEC_P(1)); \
-	PG_RETURN_BOOL(expr); \
-}
-
-HALFVEC_CMP_FUNC(vecext_halfvec_lt, c < 0)
-HALFVEC_CMP_FUNC(vecext_halfvec_le, c <= 0)
-HALFVEC_CMP_FUNC(vecext_halfvec_eq, c == 0)
-HALFVEC_CMP_FUNC(vecext_halfvec_ne, c != 0)
-HALFVEC_CMP_FUNC(vecext_halfvec_ge, c >= 0)
-HALFVEC_CMP_FUNC(vecext_halfvec_gt, c > 0)
-
-Datum
-vecext_halfvec_cmp(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_INT32(halfvec_cmp_internal(PG_GETARG_HALFVEC_P(0), PG_GETARG_HALFVEC_P(1)));
-}
+VECEXT_CMP_FUNCS(vecext_halfvec, HalfVector, PG_GETARG_HALFVEC_P, halfvec_cmp_internal)
 
 /* Equal halfvecs hash equal: -0 and +0 compare equal, so hash as +0. */
 Datum

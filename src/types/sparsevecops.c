@@ -6,6 +6,7 @@
  *-------------------------------------------------------------------------
  */
 #include "types/sparsevec.h"
+#include "types/typecmp.h"
 
 #include <limits.h>
 #include <math.h>
@@ -197,28 +198,4 @@ sparsevec_cmp_internal(const SparseVector *a, const SparseVector *b)
 	return 0;
 }
 
-#define SPARSEVEC_CMP_FUNC(name, expr) \
-Datum \
-name(PG_FUNCTION_ARGS) \
-{ \
-	SparseVector *a = PG_GETARG_SPARSEVEC_P(0); \
-	SparseVector *b = PG_GETARG_SPARSEVEC_P(1); \
-	int			c = sparsevec_cmp_internal(a, b); \
-	PG_RETURN_BOOL(expr); \
-}
-
-SPARSEVEC_CMP_FUNC(vecext_sparsevec_lt, c < 0)
-SPARSEVEC_CMP_FUNC(vecext_sparsevec_le, c <= 0)
-SPARSEVEC_CMP_FUNC(vecext_sparsevec_eq, c == 0)
-SPARSEVEC_CMP_FUNC(vecext_sparsevec_ne, c != 0)
-SPARSEVEC_CMP_FUNC(vecext_sparsevec_ge, c >= 0)
-SPARSEVEC_CMP_FUNC(vecext_sparsevec_gt, c > 0)
-
-Datum
-vecext_sparsevec_cmp(PG_FUNCTION_ARGS)
-{
-	SparseVector *a = PG_GETARG_SPARSEVEC_P(0);
-	SparseVector *b = PG_GETARG_SPARSEVEC_P(1);
-
-	PG_RETURN_INT32(sparsevec_cmp_internal(a, b));
-}
+VECEXT_CMP_FUNCS(vecext_sparsevec, SparseVector, PG_GETARG_SPARSEVEC_P, sparsevec_cmp_internal)

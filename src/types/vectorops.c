@@ -6,6 +6,7 @@
  *-------------------------------------------------------------------------
  */
 #include "types/vector.h"
+#include "types/typecmp.h"
 
 #include <math.h>
 
@@ -318,31 +319,7 @@ VecextVectorCmp(const Vector *a, const Vector *b)
 	return 0;
 }
 
-#define VECTOR_CMP_FUNC(name, expr) \
-Datum \
-name(PG_FUNCTION_ARGS) \
-{ \
-	Vector	   *a = PG_GETARG_VECTOR_P(0); \
-	Vector	   *b = PG_GETARG_VECTOR_P(1); \
-	int			c = VecextVectorCmp(a, b); \
-	PG_RETURN_BOOL(expr); \
-}
-
-VECTOR_CMP_FUNC(vecext_vector_lt, c < 0)
-VECTOR_CMP_FUNC(vecext_vector_le, c <= 0)
-VECTOR_CMP_FUNC(vecext_vector_eq, c == 0)
-VECTOR_CMP_FUNC(vecext_vector_ne, c != 0)
-VECTOR_CMP_FUNC(vecext_vector_ge, c >= 0)
-VECTOR_CMP_FUNC(vecext_vector_gt, c > 0)
-
-Datum
-vecext_vector_cmp(PG_FUNCTION_ARGS)
-{
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
-
-	PG_RETURN_INT32(VecextVectorCmp(a, b));
-}
+VECEXT_CMP_FUNCS(vecext_vector, Vector, PG_GETARG_VECTOR_P, VecextVectorCmp)
 
 /* Equal vectors hash equal: -0 and +0 compare equal, so hash as +0. */
 Datum
