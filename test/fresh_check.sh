@@ -30,11 +30,16 @@
 # anew every time.  The root lives in a temporary dir under /var/tmp that
 # is unmounted and removed on any exit, Ctrl-C included.
 #
+# The full logs stay in /var/tmp/vecext-fresh-check.{cmd1,cmd2,host}.log.
+# The chroot shares this machine's ports: the quickstart's fixed port 5499
+# is moved (VECEXT_PORT) if something here listens on it.
+#
 # Not part of CI (it takes long: the image-search example installs
-# PyTorch).  Run it before resolving any issue that touches installs.
+# PyTorch), hence here and not in .ci/.  Run it before resolving any issue
+# that touches installs.
 #
 # Usage: bash test/fresh_check.sh [--no-host | --host-log FILE] [--keep]
-#   --keep   leave the root in place (still unmounted) for a look
+#   --keep   leave the root in place (unmounted) for a look
 # Environment: PG_CONFIG, VECEXT_TEST_PORT   for the run on this machine
 #              FRESH_CHECK_CACHE            the tarball's directory
 #              FRESH_CHECK_MIRROR           Debian mirror for debootstrap
@@ -80,17 +85,16 @@ mapfile -t COMMANDS < <(git -C "$ROOT" show HEAD:README.md | awk '
 
 #----------------------------------------------------------------------
 # Cleanup: kill what still runs in the root (the quickstart's cluster
-# keeps running by design), unmount, remove.  Never remove a dir that
-# still has a mount under it.
+# keeps running by design), unmount, remove; at the end of the commands,
+# and on any exit.  Never remove a dir that still has a mount under it.
 #----------------------------------------------------------------------
 WORK="" R=""
 mounts_under() {	# mount points at or below $1, deepest first
 	awk -v r="$1" '$2 == r || index($2, r "/") == 1 { print $2 }' /proc/self/mounts | sort -r
 }
-# shellcheck disable=SC2317  # invoked by the EXIT trap
-cleanup() {
+# remove_root: end what still runs in the root, unmount, remove it.
+remove_root() {
 	local pids p m tries
-	trap '' INT TERM HUP
 	[ -n "$R" ] && [ -d "$R" ] || return 0
 	for tries in 1 2 3; do
 		pids=()
@@ -113,6 +117,14 @@ cleanup() {
 	else
 		rm -rf --one-file-system "$WORK"
 	fi
+	R=""
+}
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+	trap '' INT TERM HUP
+	# test/run on this machine, if interrupted: its own trap cleans up.
+	[ -n "${HOST_PID:-}" ] && kill -TERM "$HOST_PID" 2>/dev/null && wait "$HOST_PID"
+	remove_root
 }
 trap cleanup EXIT
 trap 'echo "fresh_check: interrupted" >&2; exit 130' INT
@@ -188,10 +200,10 @@ cp -L /etc/resolv.conf "$R/etc/resolv.conf"
 rm -f "$R/etc/apt/sources.list" "$R"/etc/apt/sources.list.d/*
 copy_in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources
 # Keyrings named by Signed-By that a fresh root lacks.
-for k in $(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-	grep -o -i -E 'signed-by[=:][[:space:]]*[^] ]+' | sed -E 's/^[^=:]*[=:][[:space:]]*//' | sort -u); do
+while IFS= read -r k; do
 	[ -e "$R$k" ] || copy_in "$k"
-done
+done < <(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+	grep -o -i -E 'signed-by[=:][[:space:]]*[^] ]+' | sed -E 's/^[^=:]*[=:][[:space:]]*//' | sort -u)
 for f in /etc/apt/apt.conf.d/*; do
 	[ -f "$f" ] && grep -q -i -E 'Acquire.*(Proxy|Check-Valid-Until|Check-Date)' "$f" && copy_in "$f"
 done
@@ -245,7 +257,10 @@ for cmd in "${COMMANDS[@]}"; do
 	out=$WORK/cmd$i.log
 	log "[$i/${#COMMANDS[@]}] $cmd   (in the fresh root, cd $DEST, as root; full log $out)"
 	start=$SECONDS
-	chroot "$R" /usr/bin/env -i "${ENV[@]}" /bin/bash -c "cd $DEST && $cmd" </dev/null >"$out" 2>&1
+	# In the background so that a signal's trap runs at once (cleanup ends
+	# what runs in the root).
+	chroot "$R" /usr/bin/env -i "${ENV[@]}" /bin/bash -c "cd $DEST && $cmd" </dev/null >"$out" 2>&1 &
+	wait $!
 	rc=$?
 	secs=$((SECONDS - start))
 	tail -n "$TAIL" "$out"
@@ -258,6 +273,9 @@ for cmd in "${COMMANDS[@]}"; do
 	cp "$out" "/var/tmp/vecext-fresh-check.cmd$i.log" 2>/dev/null
 done
 
+log "removing the fresh root"
+remove_root
+
 #----------------------------------------------------------------------
 # 5. The same test command on this machine, for the counts
 #----------------------------------------------------------------------
@@ -268,7 +286,10 @@ elif [ "$HOST" -eq 1 ]; then
 	log "bash test/run on this machine (PG_CONFIG=${PG_CONFIG:-default}), for the counts"
 	hostlog=/var/tmp/vecext-fresh-check.host.log
 	start=$SECONDS
-	(cd "$ROOT" && bash test/run) </dev/null >"$hostlog" 2>&1
+	(cd "$ROOT" && exec bash test/run) </dev/null >"$hostlog" 2>&1 &
+	HOST_PID=$!
+	wait "$HOST_PID"
+	HOST_PID=""
 	secs=$((SECONDS - start))
 	tail -n 14 "$hostlog"
 	HOST_COUNT=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$hostlog" | tail -n1)
