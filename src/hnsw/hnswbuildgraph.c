@@ -388,83 +388,189 @@ HnswMemInsert(BuildLocal *bl, int32 n)
 }
 
 /*
- * Give every node that no other node links to on layer 0 an in-link: the
- * nearest of its own neighbours links back to it, in place of that
- * neighbour's farthest link whose target keeps another in-link when the
- * list is full.  The selection heuristic can prune a node's only in-link,
- * and no search could then reach the node.  Runs once all inserts are done
- * (no other process touches the graph).  Returns how many were linked.
+ * Make node r link to node u on layer 0: append, or, when r's list is full,
+ * replace r's farthest link whose target keeps another in-link.  False when
+ * every target of r needs its link.
  */
-int
-HnswGraphLinkOrphans(BuildLocal *bl)
+static bool
+link_to(BuildLocal *bl, int32 r, int32 u, int32 *indegree)
 {
 	BuildGraph *g = bl->g;
-	int32	   *indegree = palloc0(sizeof(int32) * Max(g->nnodes, 1));
-	int			linked = 0;
+	BuildNode  *s = graph_node(g, r);
+	int32	   *slinks = node_links(g, s, 0);
+	uint16	   *scount = &node_counts(s)[0];
+	int			victim = -1;
+	float		victim_dist = 0;
 
-	for (int32 n = 0; n < g->nnodes; n++)
+	if (*scount < s->links0)
+		slinks[(*scount)++] = u;
+	else
+	{
+		for (int i = 0; i < *scount; i++)
+		{
+			float		dd;
+
+			if (indegree[slinks[i]] < 2)
+				continue;
+			dd = HnswDist(&bl->dist, node_payload(g, s),
+						  node_payload(g, graph_node(g, slinks[i])));
+			if (victim < 0 || dd > victim_dist)
+			{
+				victim = i;
+				victim_dist = dd;
+			}
+		}
+		if (victim < 0)
+			return false;
+		indegree[slinks[victim]]--;
+		slinks[victim] = u;
+	}
+	indegree[u]++;
+	return true;
+}
+
+/* Mark reached what layer-0 links lead to from start; queue has nnodes slots. */
+static void
+walk_layer0(BuildGraph *g, int32 start, bool *reached, int32 *queue)
+{
+	int32		head = 0,
+				tail = 0;
+
+	if (reached[start])
+		return;
+	reached[start] = true;
+	queue[tail++] = start;
+	while (head < tail)
+	{
+		BuildNode  *node = graph_node(g, queue[head++]);
+
+		for (int i = 0; i < node_counts(node)[0]; i++)
+		{
+			int32		t = node_links(g, node, 0)[i];
+
+			if (!reached[t])
+			{
+				reached[t] = true;
+				queue[tail++] = t;
+			}
+		}
+	}
+}
+
+/*
+ * Make every node reachable from the entry point through layer 0, as every
+ * search's last layer must reach it.  The selection heuristic can prune a
+ * node's only in-link (and, rarely, cut off a group of nodes), and no
+ * search could then return it.  First each node without an in-link gets
+ * one from the nearest of its own neighbours; then a walk from the entry
+ * finds what is still cut off, and each such node is linked from the
+ * nearest node a search from the entry finds (such a search only meets
+ * reachable nodes), and what it leads to is walked.  Runs once all inserts
+ * are done (no other process touches the graph).  Returns how many links
+ * it added.
+ */
+int
+HnswGraphConnect(BuildLocal *bl)
+{
+	BuildGraph *g = bl->g;
+	int32		nnodes = g->nnodes;
+	int32	   *indegree;
+	bool	   *reached;
+	int32	   *queue;
+	int			linked = 0;
+	HnswHeap	cand;
+	HnswHeap	result;
+
+	if (nnodes <= 1 || g->entry < 0)
+		return 0;
+	indegree = palloc0(sizeof(int32) * nnodes);
+	reached = palloc(sizeof(bool) * nnodes);
+	queue = palloc(sizeof(int32) * nnodes);
+	for (int32 n = 0; n < nnodes; n++)
 	{
 		BuildNode  *node = graph_node(g, n);
 
 		for (int i = 0; i < node_counts(node)[0]; i++)
 			indegree[node_links(g, node, 0)[i]]++;
 	}
-	for (int32 n = 0; n < g->nnodes; n++)
+
+	/* no in-link: the nearest of its own neighbours links back */
+	for (int32 n = 0; n < nnodes; n++)
 	{
 		BuildNode  *node = graph_node(g, n);
-		const char *q = node_payload(g, node);
-		int32	   *links = node_links(g, node, 0);
 		int32		nearest = -1;
 		float		nearest_dist = 0;
-		BuildNode  *s;
-		int32	   *slinks;
-		uint16	   *scount;
 
 		CHECK_FOR_INTERRUPTS();
-		if (indegree[n] > 0 || n == g->entry || node_counts(node)[0] == 0)
+		if (indegree[n] > 0 || n == g->entry)
 			continue;
 		for (int i = 0; i < node_counts(node)[0]; i++)
 		{
-			float		dd = HnswDist(&bl->dist, q, node_payload(g, graph_node(g, links[i])));
+			int32		t = node_links(g, node, 0)[i];
+			float		dd = HnswDist(&bl->dist, node_payload(g, node),
+									  node_payload(g, graph_node(g, t)));
 
 			if (nearest < 0 || dd < nearest_dist)
 			{
-				nearest = links[i];
+				nearest = t;
 				nearest_dist = dd;
 			}
 		}
-		s = graph_node(g, nearest);
-		slinks = node_links(g, s, 0);
-		scount = &node_counts(s)[0];
-		if (*scount < s->links0)
-			slinks[(*scount)++] = n;
-		else
-		{
-			int			victim = -1;
-			float		victim_dist = 0;
-
-			for (int i = 0; i < *scount; i++)
-			{
-				float		dd;
-
-				if (indegree[slinks[i]] < 2)
-					continue;
-				dd = HnswDist(&bl->dist, node_payload(g, s),
-							  node_payload(g, graph_node(g, slinks[i])));
-				if (victim < 0 || dd > victim_dist)
-				{
-					victim = i;
-					victim_dist = dd;
-				}
-			}
-			if (victim < 0)
-				continue;		/* every target needs its link: leave it */
-			indegree[slinks[victim]]--;
-			slinks[victim] = n;
-		}
-		indegree[n]++;
-		linked++;
+		if (nearest >= 0 && link_to(bl, nearest, n, indegree))
+			linked++;
 	}
+
+	/* still cut off from the entry: linked from what a search finds */
+	HnswHeapInit(&cand, g->efc * 2, false);
+	HnswHeapInit(&result, g->efc + 1, true);
+	for (int round = 0; round < HNSW_REACH_ROUNDS; round++)
+	{
+		int			added = 0;
+
+		memset(reached, 0, sizeof(bool) * nnodes);
+		walk_layer0(g, g->entry, reached, queue);
+		for (int32 u = 0; u < nnodes; u++)
+		{
+			const char *q;
+			HnswCandidate ep;
+			int32		nearest = -1;
+
+			CHECK_FOR_INTERRUPTS();
+			if (reached[u])
+				continue;
+			q = node_payload(g, graph_node(g, u));
+			ep.idx = g->entry;
+			ep.dist = HnswDist(&bl->dist, q, node_payload(g, graph_node(g, g->entry)));
+			mem_search_layer(bl, q, &ep, 1, g->efc, 0, &cand, &result);
+			while (result.size > 0)
+			{
+				HnswCandidate c = HnswHeapPop(&result);	/* farthest first */
+
+				if (c.idx != u && reached[c.idx])
+					nearest = c.idx;
+			}
+			if (nearest >= 0 && link_to(bl, nearest, u, indegree))
+			{
+				added++;
+				walk_layer0(g, u, reached, queue);
+			}
+		}
+		linked += added;
+		{
+			int32		nun = 0;
+
+			for (int32 u = 0; u < nnodes; u++)
+				nun += !reached[u];
+			elog(DEBUG2, "hnsw build reachability round %d: %d links added, %d nodes unreached",
+				 round, added, nun);
+		}
+		if (added == 0)
+			break;
+	}
+	pfree(cand.items);
+	pfree(result.items);
 	pfree(indegree);
+	pfree(reached);
+	pfree(queue);
 	return linked;
 }
