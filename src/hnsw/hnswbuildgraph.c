@@ -388,9 +388,11 @@ HnswMemInsert(BuildLocal *bl, int32 n)
 }
 
 /*
- * Make node r link to node u on layer 0: append, or, when r's list is full,
- * replace r's farthest link whose target keeps another in-link.  False when
- * every target of r needs its link.
+ * Make node r link to node u on layer 0: append when r has a free slot,
+ * else replace r's farthest link, provided u is nearer to r than that link's
+ * target and the target keeps another in-link (so r's list gets no worse
+ * by its own measure, and nothing loses its last way in).  False when r
+ * takes no link to u.
  */
 static bool
 link_to(BuildLocal *bl, int32 r, int32 u, int32 *indegree)
@@ -402,10 +404,16 @@ link_to(BuildLocal *bl, int32 r, int32 u, int32 *indegree)
 	int			victim = -1;
 	float		victim_dist = 0;
 
+	for (int i = 0; i < *scount; i++)
+		if (slinks[i] == u)
+			return true;
 	if (*scount < s->links0)
 		slinks[(*scount)++] = u;
 	else
 	{
+		float		udist = HnswDist(&bl->dist, node_payload(g, s),
+									 node_payload(g, graph_node(g, u)));
+
 		for (int i = 0; i < *scount; i++)
 		{
 			float		dd;
@@ -414,7 +422,7 @@ link_to(BuildLocal *bl, int32 r, int32 u, int32 *indegree)
 				continue;
 			dd = HnswDist(&bl->dist, node_payload(g, s),
 						  node_payload(g, graph_node(g, slinks[i])));
-			if (victim < 0 || dd > victim_dist)
+			if (dd > udist && (victim < 0 || dd > victim_dist))
 			{
 				victim = i;
 				victim_dist = dd;
@@ -427,6 +435,19 @@ link_to(BuildLocal *bl, int32 r, int32 u, int32 *indegree)
 	}
 	indegree[u]++;
 	return true;
+}
+
+/*
+ * Link u from one of cands[0..n) (nearest first): the first that takes the
+ * link (link_to).  Returns whether one did.
+ */
+static bool
+link_from_any(BuildLocal *bl, const int32 *cands, int n, int32 u, int32 *indegree)
+{
+	for (int i = 0; i < n; i++)
+		if (cands[i] != u && link_to(bl, cands[i], u, indegree))
+			return true;
+	return false;
 }
 
 /* Mark reached what layer-0 links lead to from start; queue has nnodes slots. */
@@ -480,9 +501,13 @@ HnswGraphConnect(BuildLocal *bl)
 	int			linked = 0;
 	HnswHeap	cand;
 	HnswHeap	result;
+	HnswCandidate *cands;
+	int32	   *order;
 
 	if (nnodes <= 1 || g->entry < 0)
 		return 0;
+	cands = palloc(sizeof(HnswCandidate) * (HnswLayerCapacity(g->m, 0) + 1));
+	order = palloc(sizeof(int32) * (Max(HnswLayerCapacity(g->m, 0), g->efc) + 1));
 	indegree = palloc0(sizeof(int32) * nnodes);
 	reached = palloc(sizeof(bool) * nnodes);
 	queue = palloc(sizeof(int32) * nnodes);
@@ -494,29 +519,25 @@ HnswGraphConnect(BuildLocal *bl)
 			indegree[node_links(g, node, 0)[i]]++;
 	}
 
-	/* no in-link: the nearest of its own neighbours links back */
+	/* no in-link: the nearest of its own neighbours that takes it links back */
 	for (int32 n = 0; n < nnodes; n++)
 	{
 		BuildNode  *node = graph_node(g, n);
-		int32		nearest = -1;
-		float		nearest_dist = 0;
+		int			cnt = node_counts(node)[0];
 
 		CHECK_FOR_INTERRUPTS();
-		if (indegree[n] > 0 || n == g->entry)
+		if (indegree[n] > 0 || n == g->entry || cnt == 0)
 			continue;
-		for (int i = 0; i < node_counts(node)[0]; i++)
+		for (int i = 0; i < cnt; i++)
 		{
-			int32		t = node_links(g, node, 0)[i];
-			float		dd = HnswDist(&bl->dist, node_payload(g, node),
-									  node_payload(g, graph_node(g, t)));
-
-			if (nearest < 0 || dd < nearest_dist)
-			{
-				nearest = t;
-				nearest_dist = dd;
-			}
+			cands[i].idx = node_links(g, node, 0)[i];
+			cands[i].dist = HnswDist(&bl->dist, node_payload(g, node),
+									 node_payload(g, graph_node(g, cands[i].idx)));
 		}
-		if (nearest >= 0 && link_to(bl, nearest, n, indegree))
+		qsort(cands, cnt, sizeof(HnswCandidate), HnswCandidateCmp);
+		for (int i = 0; i < cnt; i++)
+			order[i] = cands[i].idx;
+		if (link_from_any(bl, order, cnt, n, indegree))
 			linked++;
 	}
 
@@ -533,7 +554,7 @@ HnswGraphConnect(BuildLocal *bl)
 		{
 			const char *q;
 			HnswCandidate ep;
-			int32		nearest = -1;
+			int			nres;
 
 			CHECK_FOR_INTERRUPTS();
 			if (reached[u])
@@ -542,14 +563,11 @@ HnswGraphConnect(BuildLocal *bl)
 			ep.idx = g->entry;
 			ep.dist = HnswDist(&bl->dist, q, node_payload(g, graph_node(g, g->entry)));
 			mem_search_layer(bl, q, &ep, 1, g->efc, 0, &cand, &result);
-			while (result.size > 0)
-			{
-				HnswCandidate c = HnswHeapPop(&result);	/* farthest first */
-
-				if (c.idx != u && reached[c.idx])
-					nearest = c.idx;
-			}
-			if (nearest >= 0 && link_to(bl, nearest, u, indegree))
+			/* result is a max-heap: it comes out farthest first */
+			nres = result.size;
+			for (int i = nres - 1; i >= 0; i--)
+				order[i] = HnswHeapPop(&result).idx;
+			if (link_from_any(bl, order, nres, u, indegree))
 			{
 				added++;
 				walk_layer0(g, u, reached, queue);
@@ -572,5 +590,7 @@ HnswGraphConnect(BuildLocal *bl)
 	pfree(indegree);
 	pfree(reached);
 	pfree(queue);
+	pfree(cands);
+	pfree(order);
 	return linked;
 }

@@ -355,10 +355,16 @@ reconnect_orphans(VacuumState *vs)
 				oldctx = MemoryContextSwitchTo(vs->tmpctx);
 				nfound = HnswSearchDisk(vs->index, &vs->dist, m, vec, &meta.entry,
 										meta.entry_level, meta.ef_construction, &found, NULL);
+				/*
+				 * The nearest keeps it even against the heuristic, but for
+				 * inner product, where that would cost the hubs' links (see
+				 * hnsw_index_check in README.md).
+				 */
 				for (int i = 0; i < Min(nfound, m); i++)
 					if (!ItemPointerEquals(&found[i].tid, &tid))
 						linked |= HnswAddBacklink(vs->index, &vs->dist, m, &found[i].tid, 0,
-												  &tid, vec, !linked);
+												  &tid, vec,
+												  !linked && vs->dist.metric != HNSW_METRIC_IP);
 				MemoryContextSwitchTo(oldctx);
 				MemoryContextReset(vs->tmpctx);
 				if (linked)
