@@ -5,7 +5,8 @@
 #	bookworm root, as a new user would run them.
 #
 # Builds a minimal bookworm root with debootstrap (--variant=minbase: the
-# required packages and apt, nothing else), puts a clean clone of HEAD in
+# required packages and apt, nothing else; then make, which a new machine
+# here has), puts a clean clone of HEAD in
 # it (committed work only) at /root/vecext, and runs the commands of the
 # README's first ```sh block there one after the other: chroot, as root,
 # with /proc, /sys, /dev, /dev/pts and a fresh /dev/shm mounted.  Prints
@@ -251,6 +252,17 @@ if ! port_free 5499; then
 	p=25499; while ! port_free "$p"; do p=$((p + 1)); done
 	ENV+=("VECEXT_PORT=$p")
 	echo "port 5499 is in use on this machine: the quickstart gets VECEXT_PORT=$p"
+fi
+
+# A new machine of this workplace comes with gcc and make (its notes: "On
+# a new machine: gcc and make, ..."); minbase has neither.  make is what
+# the README's first command needs to start; everything else the scripts
+# install themselves.
+if ! chroot "$R" /usr/bin/env -i "${ENV[@]}" /bin/bash -c \
+	'command -v make >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends make; }' \
+	>"$WORK/make.log" 2>&1; then
+	tail -n 20 "$WORK/make.log"
+	die "could not install make in the root, as a new machine has it"
 fi
 
 RESULTS=() FRESH_COUNT="" rc_all=0 i=0
