@@ -1,5 +1,5 @@
 #-------------------------------------------------------------------------
-# test/t/012_kill_cycles.pl
+# test/t/013_kill_cycles.pl
 #	hnsw across repeated crashes: 20 cycles of concurrent inserts and
 #	deletes (three pgbench clients) with a VACUUM running, then kill -9 of
 #	the postmaster and every backend after a random short time, and crash
