@@ -440,6 +440,12 @@ def scan_perl(text, where, uses):
     shipped without its dependencies)."""
     mods = sorted(set(m for m in re.findall(r"^\s*(?:use|require)\s+([A-Za-z_][\w:]*)", text, re.M)
                       if not re.match(r"[a-z]", m)))
+    # the project's own test modules (test/*.pm, found by prove -I .): scan
+    # what they use instead
+    for m in [m for m in mods if os.path.isfile(os.path.join("test", m.replace("::", "/") + ".pm"))]:
+        mods.remove(m)
+        with open(os.path.join("test", m.replace("::", "/") + ".pm")) as fh:
+            scan_perl(fh.read(), "%s (via test/%s.pm)" % (where, m.replace("::", "/")), uses)
     for prog in re.findall(r"\b(?:start|run|system|exec|command_\w+|system_or_bail|system_log|run_log)"
                            r"\s*\(\s*\[?\s*['\"]([\w.+-]+)['\"]", text):
         p = program_path(prog)

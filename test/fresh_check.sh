@@ -30,7 +30,8 @@
 # anew every time.  The root lives in a temporary dir under /var/tmp that
 # is unmounted and removed on any exit, Ctrl-C included.
 #
-# The full logs stay in /var/tmp/vecext-fresh-check.{cmd1,cmd2,host}.log.
+# The full logs stay in /var/tmp/vecext-fresh-check.logs.XXXXXX/ (one dir
+# per run: runs may overlap), {cmd1,cmd2,host}.log.
 # The chroot shares this machine's ports: the quickstart's fixed port 5499
 # is moved (VECEXT_PORT) if something here listens on it.
 #
@@ -177,6 +178,7 @@ flock -u 9
 exec 9>&-
 
 WORK=$(realpath "$(mktemp -d /var/tmp/vecext-fresh.XXXXXX)")
+LOGS=$(mktemp -d /var/tmp/vecext-fresh-check.logs.XXXXXX)
 R=$WORK/root
 mkdir -p "$R"
 log "fresh root $R (from $BASE)"
@@ -270,7 +272,7 @@ for cmd in "${COMMANDS[@]}"; do
 	line=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' "$out" | tail -n1)
 	[ -n "$line" ] && FRESH_COUNT=$line
 	# Keep the logs past the root's removal.
-	cp "$out" "/var/tmp/vecext-fresh-check.cmd$i.log" 2>/dev/null
+	cp "$out" "$LOGS/cmd$i.log" 2>/dev/null
 done
 
 log "removing the fresh root"
@@ -284,7 +286,7 @@ if [ -n "$HOST_LOG" ]; then
 	HOST_COUNT=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$HOST_LOG" | tail -n1)
 elif [ "$HOST" -eq 1 ]; then
 	log "bash test/run on this machine (PG_CONFIG=${PG_CONFIG:-default}), for the counts"
-	hostlog=/var/tmp/vecext-fresh-check.host.log
+	hostlog=$LOGS/host.log
 	start=$SECONDS
 	(cd "$ROOT" && exec bash test/run) </dev/null >"$hostlog" 2>&1 &
 	HOST_PID=$!
@@ -296,7 +298,7 @@ elif [ "$HOST" -eq 1 ]; then
 	RESULTS+=("$(printf '%-40s %dm%02ds (log %s)' "this machine: bash test/run" $((secs / 60)) $((secs % 60)) "$hostlog")")
 fi
 
-log "fresh-check of $HEAD_SHA"
+log "fresh-check of $HEAD_SHA (logs in $LOGS)"
 printf '%s\n' "${RESULTS[@]}"
 echo "test command, fresh root:   ${FRESH_COUNT:-no count}"
 if [ -n "$HOST_LOG" ] || [ "$HOST" -eq 1 ]; then

@@ -96,6 +96,9 @@
 #define HNSW_PROGRESS_PHASE_LOAD	2
 #define HNSW_PROGRESS_PHASE_WRITE	3
 
+/* Rounds of vacuum's reachability repair (walk, reconnect what it missed). */
+#define HNSW_REACH_ROUNDS			3
+
 /* Retries of an optimistic neighbour-list rewrite before settling. */
 #define HNSW_UPDATE_RETRIES			3
 
@@ -292,6 +295,10 @@ extern void HnswCarryDown(HnswHeap *result, HnswHeap *entries, const HnswCandida
 						  int nstart);
 extern bool HnswReadElementPayload(Relation index, const HnswDistance *d, int m,
 								   ItemPointer tid, void *out);
+
+/* hnswreach.c */
+extern int64 HnswWalkLayer0(Relation index, int m, ItemPointer start, bool through_deleted,
+							HnswVisited *reached, BufferAccessStrategy bas);
 
 /* hnswlinks.c */
 extern bool HnswReplaceLinks(Relation index, int m, ItemPointer tid, int layer,

@@ -131,7 +131,7 @@ extern void HnswGraphInit(BuildGraph *g, Size size, const HnswDistance *d, int m
 extern int32 HnswGraphAllocNode(BuildGraph *g, int level, Size payload_size);
 extern void HnswLocalInit(BuildLocal *bl, BuildGraph *g, Relation index, uint64 seed);
 extern void HnswMemInsert(BuildLocal *bl, int32 n);
-extern int	HnswGraphLinkOrphans(BuildLocal *bl);
+extern int	HnswGraphConnect(BuildLocal *bl);
 
 /* hnswbuildwrite.c: the graph to pages */
 extern void HnswWriteGraph(HnswBuildState *bs);

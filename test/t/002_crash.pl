@@ -16,6 +16,7 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use VecextCheck;
 use Time::HiRes qw(usleep time);
 
 my $dim = 16;
@@ -244,6 +245,9 @@ SELECT v <-> '$queries[2]' FROM c ORDER BY v <-> '$queries[2]' LIMIT 1;
 
 unlike(slurp_file($node->logfile, $log_offset), qr/ERROR|PANIC|TRAP:/,
 	'no error in the server log since the restart');
+
+# every index the test built passes the checker, reachability included
+cmp_ok(check_hnsw_indexes($node), '>', 0, 'the hnsw indexes were checked');
 
 $node->stop;
 

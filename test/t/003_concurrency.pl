@@ -13,6 +13,7 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use VecextCheck;
 use Time::HiRes qw(usleep time);
 
 my $dim = 16;
@@ -242,6 +243,9 @@ FROM (SELECT id FROM s ORDER BY v <-> '$q' LIMIT 1000) s;
 }),
 	"$small $small",
 	"s: a scan with ef_search 1000 returns all $small rows, each once");
+
+# every index the test built passes the checker, reachability included
+cmp_ok(check_hnsw_indexes($node), '>', 0, 'the hnsw indexes were checked');
 
 $node->stop;
 

@@ -10,6 +10,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use VecextCheck;
 
 my $dim = 16;
 my $rows = 5000;
@@ -265,6 +266,9 @@ WHERE nn.id IS NULL OR (nn.id <> a.id AND nn.d > 0);
 	'after emptying, new rows are indexed and found by their own vector');
 
 unlike(slurp_file($node->logfile), qr/PANIC|TRAP:|ERROR/, 'no error in the server log');
+
+# every index the test built passes the checker, reachability included
+cmp_ok(check_hnsw_indexes($node), '>', 0, 'the hnsw indexes were checked');
 
 $node->stop;
 

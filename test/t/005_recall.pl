@@ -12,6 +12,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use VecextCheck;
 use Time::HiRes qw(time);
 
 my $dim = 128;
@@ -165,6 +166,9 @@ EXPLAIN (COSTS OFF) SELECT q.id, ARRAY(
 }
 
 unlike(slurp_file($node->logfile), qr/PANIC|TRAP:|ERROR/, 'no error in the server log');
+
+# every index the test built passes the checker, reachability included
+cmp_ok(check_hnsw_indexes($node), '>', 0, 'the hnsw indexes were checked');
 
 $node->stop;
 

@@ -19,6 +19,7 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use VecextCheck;
 
 my $dim = 64;
 my $nclusters = 16;
@@ -226,6 +227,10 @@ for my $name (@names)
 	is_deeply($on_standby->{$name}, $on_primary->{$name},
 		"standby: $name answers as the primary");
 }
+
+# every index the test built passes the checker, reachability included
+cmp_ok(check_hnsw_indexes($node), '>', 0, 'the hnsw indexes were checked');
+cmp_ok(check_hnsw_indexes($standby), '>', 0, 'and on the standby');
 
 $standby->stop;
 $node->stop;

@@ -1,0 +1,132 @@
+#-------------------------------------------------------------------------
+# test/t/012_check.pl
+#	hnsw_index_check() catches real damage.  Five copies of one index are
+#	damaged on disk while the server is down, each in one place: a link
+#	pointing outside the index, a link count beyond the element's slots,
+#	a page's special space, the entry element's layer-0 list (which cuts
+#	the rest of the graph off), and an element's heap TID (a table row is
+#	left without an element).  Each one is reported, naming the block and
+#	offset; the untouched copy checks clean, before and after.
+#
+# Offsets come from pageinspect: an element tuple is a 12-byte header (type,
+# level, flags, links0, heap TID, payload size), the per-layer link counts
+# (4 bytes for a level-0 element) and the links, 6 bytes each (hnswpage.h).
+#-------------------------------------------------------------------------
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('check');
+$node->init;
+$node->append_conf('postgresql.conf', "autovacuum = off\n");
+$node->start;
+
+my @copies = qw(clean link count special entry heaptid);
+$node->safe_psql(
+	'postgres', q{
+CREATE EXTENSION vecext;
+CREATE EXTENSION pageinspect;
+SELECT setseed(0.5);
+CREATE TABLE t (id int, v vector(8));
+INSERT INTO t SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 8) WHERE i > 0)::vector
+  FROM generate_series(1, 2000) i;
+} . join('', map { "CREATE INDEX idx_$_ ON t USING hnsw (v);\n" } @copies));
+
+for my $c (@copies)
+{
+	my $out = $node->safe_psql('postgres',
+		"SELECT elements, reachable, heap_rows FROM hnsw_index_check('idx_$c', true)");
+	is($out, '2000|2000|2000', "idx_$c checks clean after the build");
+}
+
+# The first level-0 element with links on block 1: its line pointer offset.
+sub first_element
+{
+	my ($idx) = @_;
+	return $node->safe_psql(
+		'postgres', qq{
+SELECT lp, lp_off FROM heap_page_items(get_raw_page('$idx', 1))
+ WHERE lp_len > 0 AND get_byte(get_raw_page('$idx', 1), lp_off + 1) = 0
+ ORDER BY lp LIMIT 1});
+}
+
+# Byte offsets to overwrite, per copy, found while the server is up.
+my %poke;
+my %where;
+{
+	my ($lp, $off) = split /\|/, first_element('idx_link');
+	# first layer-0 link's block number, high half: far past the index's end
+	$poke{link} = [ 8192 + $off + 16, pack('n', 0x7fff) ];
+	$where{link} = qr/block 1, offset $lp: link 0 of layer 0 points at \(\d+,\d+\), which holds no element/;
+}
+{
+	my ($lp, $off) = split /\|/, first_element('idx_count');
+	$poke{count} = [ 8192 + $off + 12, pack('S', 999) ];
+	$where{count} = qr/block 1, offset $lp: 999 links on layer 0, which has \d+ slots/;
+}
+# the page id of block 1: the special space is the last 16 bytes (12 MAXALIGNed),
+# page_id its bytes 10-11
+$poke{special} = [ 8192 + 8176 + 10, pack('S', 0x1234) ];
+$where{special} = qr/block 1, offset 0: the page's special space is not an hnsw one/;
+{
+	# the entry element's layer-0 count set to 0: nothing leads past it on
+	# layer 0 (the metapage's entry TID is at byte 44: hnswpage.h)
+	my ($blk, $lp) = split /\|/, $node->safe_psql(
+		'postgres', q{
+SELECT (get_byte(p, 44) + get_byte(p, 45) * 256) * 65536 + get_byte(p, 46) + get_byte(p, 47) * 256,
+       get_byte(p, 48) + get_byte(p, 49) * 256
+  FROM get_raw_page('idx_entry', 0) p});
+	my $off = $node->safe_psql('postgres',
+		"SELECT lp_off FROM heap_page_items(get_raw_page('idx_entry', $blk)) WHERE lp = $lp");
+	$poke{entry} = [ 8192 * $blk + $off + 12, pack('S', 0) ];
+	$where{entry} = qr/is not reachable from the entry point through layer 0 \(\d+ elements are not\)/;
+}
+{
+	# an element's heap TID moved to a row of its own block that another element has
+	my ($lp, $off) = split /\|/, first_element('idx_heaptid');
+	my $posid = $node->safe_psql('postgres',
+		"SELECT get_byte(get_raw_page('idx_heaptid', 1), $off + 8) + get_byte(get_raw_page('idx_heaptid', 1), $off + 9) * 256");
+	$poke{heaptid} = [ 8192 + $off + 8, pack('S', $posid == 1 ? 2 : 1) ];
+	$where{heaptid} = qr/has no element for heap row \(\d+,$posid\)/;
+}
+
+my %path = map {
+	$_ => $node->data_dir . '/'
+	  . $node->safe_psql('postgres', "SELECT pg_relation_filepath('idx_$_')")
+} @copies;
+
+$node->stop;
+for my $c (keys %poke)
+{
+	my ($at, $bytes) = @{ $poke{$c} };
+	open(my $fh, '+<:raw', $path{$c}) or die "open $path{$c}: $!";
+	seek($fh, $at, 0) or die "seek: $!";
+	print $fh $bytes or die "write: $!";
+	close($fh) or die "close: $!";
+}
+$node->start;
+
+for my $c (sort keys %poke)
+{
+	my ($rc, $out, $err) =
+	  $node->psql('postgres', "SELECT * FROM hnsw_index_check('idx_$c', true)");
+	isnt($rc, 0, "damage '$c' makes the check fail");
+	like($err, qr/hnsw index "idx_$c"/, "damage '$c': the error names the index");
+	like($err, $where{$c}, "damage '$c': the error says where and what");
+	note($err);
+}
+is($node->safe_psql('postgres',
+		"SELECT elements, reachable, heap_rows FROM hnsw_index_check('idx_clean', true)"),
+	'2000|2000|2000', 'the untouched copy still checks clean');
+
+# REINDEX repairs a damaged copy
+$node->safe_psql('postgres', 'REINDEX INDEX idx_link');
+is($node->safe_psql('postgres',
+		"SELECT elements, reachable, heap_rows FROM hnsw_index_check('idx_link', true)"),
+	'2000|2000|2000', 'after REINDEX the damaged copy checks clean');
+
+$node->stop;
+done_testing();
