@@ -1,7 +1,7 @@
 #-------------------------------------------------------------------------
 # test/t/011_faults.pl
-#	hnsw under cancels and a full disk: a CREATE INDEX (serial and
-#	parallel), a VACUUM and a long iterative scan, each cancelled, end
+#	hnsw under cancels and a full disk: a CREATE INDEX and a VACUUM
+#	(serial and parallel each) and a long iterative scan, cancelled, end
 #	with SQLSTATE 57014 and leave no lock, no dynamic shared memory, no
 #	orphaned file and no damaged index behind; a build or insert that
 #	runs out of disk ends with SQLSTATE 53100, leaves the table usable and
@@ -147,8 +147,7 @@ sub dsm_segments
 # checkpoint, which unlinks the files of dropped or aborted relations).
 sub orphan_files
 {
-	my ($dbdir, $query);
-	$dbdir = $node->data_dir . '/'
+	my $dbdir = $node->data_dir . '/'
 	  . session_query($mon,
 		q{SELECT regexp_replace(pg_relation_filepath('pg_class'), '/[^/]*$', '')});
 	session_query($mon, 'CHECKPOINT');
