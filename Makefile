@@ -45,7 +45,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) Makefile
 test/unit/%: test/unit/%.c $(DISTANCE_SRCS) $(wildcard src/distance/*.h)
 	$(CC) -O2 -Wall -Wextra -Werror -I$(srcdir)/src -o $@ $< $(DISTANCE_SRCS) -lm
 
-.PHONY: unittest test quickstart bench fresh-check
+.PHONY: unittest test quickstart bench fresh-check fuzz fuzz-build
 unittest: $(UNIT_TESTS)
 
 test:
@@ -61,3 +61,39 @@ bench:
 # only; slow; not part of CI): see test/fresh_check.sh.
 fresh-check:
 	bash test/fresh_check.sh $(FRESH_CHECK_ARGS)
+
+# libFuzzer targets (test/fuzz/fuzz_<type>_<text|recv>.c): the real type
+# sources built outside the server with clang's fuzzer, ASan and UBSan,
+# against the server headers, PostgreSQL's libpgcommon/libpgport and a
+# small shim of backend symbols (test/fuzz/pg_shim.c).  `make fuzz` builds
+# them into test/fuzz/build/ and runs each for its share of FUZZ_SECONDS
+# (test/fuzz/run.sh); any crash, leak, sanitizer report or round-trip
+# mismatch fails it, the reproducer left in test/fuzz/build/.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang-14
+FUZZ_DIR = test/fuzz
+FUZZ_BUILD = $(FUZZ_DIR)/build
+FUZZ_TARGETS = $(patsubst $(FUZZ_DIR)/%.c,%,$(sort $(wildcard $(FUZZ_DIR)/fuzz_*_text.c $(FUZZ_DIR)/fuzz_*_recv.c)))
+FUZZ_TYPE_SRCS = src/types/vector.c src/types/halfvec.c src/types/sparsevec.c
+FUZZ_OBJS = $(patsubst src/types/%.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_TYPE_SRCS)) \
+            $(FUZZ_BUILD)/obj/pg_shim.o $(FUZZ_BUILD)/obj/fuzz_common.o $(FUZZ_BUILD)/obj/fuzz_types.o
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+              -fno-sanitize-recover=all -Wall -Wno-unused-parameter -Wno-ignored-attributes \
+              -I$(srcdir)/src -I$(FUZZ_DIR) -I$(shell $(PG_CONFIG) --includedir-server)
+FUZZ_LIBS = $(shell $(PG_CONFIG) --pkglibdir)/libpgcommon.a $(shell $(PG_CONFIG) --pkglibdir)/libpgport.a -lm
+
+$(FUZZ_BUILD)/obj/%.o: src/types/%.c $(wildcard src/*.h src/*/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/obj/%.o: $(FUZZ_DIR)/%.c $(wildcard $(FUZZ_DIR)/*.h src/*.h src/*/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/fuzz_%.o $(FUZZ_OBJS)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(FUZZ_LIBS)
+
+fuzz-build: $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	bash $(FUZZ_DIR)/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
