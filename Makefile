@@ -20,7 +20,7 @@ DATA = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql
 UNIT_TESTS = $(patsubst %.c,%,$(sort $(wildcard test/unit/test_*.c)))
 DISTANCE_SRCS = $(sort $(wildcard src/distance/*.c))
 
-EXTRA_CLEAN = $(UNIT_TESTS) test/results test/tmp_check
+EXTRA_CLEAN = $(UNIT_TESTS) test/results test/tmp_check test/fuzz/build
 
 # No -march=native: the SIMD kernels carry their own target attributes and are
 # picked at load time, so one .so runs on any x86-64.
