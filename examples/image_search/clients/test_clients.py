@@ -455,8 +455,9 @@ def four_value(col):
 def four_rows(zero_row=True):
     """(id, v, h, s, b) rows: all zeros in row 1, all NULL in row 2, then random.
     The kNN tests leave out the zero row: as the nearest neighbour of every
-    other row it is a hub that the graph's link pruning cuts around (on these
-    rows the index then reaches only about 90 of them)."""
+    other row it is a hub that the graph's link pruning used to cut around
+    (before builds linked every unreachable row, the index reached only about
+    90 of these rows)."""
     rows = [(1, np.zeros(DIM, np.float32), HalfVector(np.zeros(DIM)), SparseVector(SPARSE_DIM),
              Bit(np.zeros(DIM, bool)))] if zero_row else []
     rows.append((2, None, None, None, None))
