@@ -574,14 +574,6 @@ HnswGraphConnect(BuildLocal *bl)
 			}
 		}
 		linked += added;
-		{
-			int32		nun = 0;
-
-			for (int32 u = 0; u < nnodes; u++)
-				nun += !reached[u];
-			elog(DEBUG2, "hnsw build reachability round %d: %d links added, %d nodes unreached",
-				 round, added, nun);
-		}
 		if (added == 0)
 			break;
 	}

@@ -48,7 +48,6 @@ typedef struct CheckState
 	HnswMetaPageData meta;
 	HnswDistance dist;
 	BlockNumber nblocks;
-	HnswVisited elements;		/* every element's TID */
 	HnswVisited heaptids;		/* heap TIDs of the elements (heapallindexed) */
 	int64		nelements;
 	int64		ndeleted;
@@ -113,7 +112,7 @@ check_element(CheckState *cs, Page page, BlockNumber blkno, OffsetNumber off,
 		corrupt(cs, blkno, off, psprintf("unknown flags 0x%02x", tup->flags));
 }
 
-/* Pass 1: pages, special spaces, elements; collects every element's TID. */
+/* Pass 1: pages, special spaces, elements; counts them. */
 static void
 check_pages(CheckState *cs, bool heaptids)
 {
@@ -143,7 +142,6 @@ check_pages(CheckState *cs, bool heaptids)
 		{
 			ItemId		iid = PageGetItemId(page, off);
 			HnswElementTuple tup;
-			ItemPointerData tid;
 
 			if (!ItemIdIsUsed(iid))
 				continue;		/* freed by vacuum */
@@ -155,8 +153,6 @@ check_pages(CheckState *cs, bool heaptids)
 			if (tup->type != HNSW_ELEMENT_TUPLE)
 				corrupt(cs, blkno, off, psprintf("tuple type 0x%02x is not an element", tup->type));
 			check_element(cs, page, blkno, off, tup);
-			ItemPointerSet(&tid, blkno, off);
-			HnswVisitedAdd(&cs->elements, &tid);
 			cs->nelements++;
 			if (tup->flags & HNSW_ELEMENT_DELETED)
 				cs->ndeleted++;
@@ -391,7 +387,6 @@ vecext_hnsw_index_check(PG_FUNCTION_ARGS)
 	HnswInitDistance(&cs.dist, cs.index, cs.meta.dims, cs.meta.m);
 	HnswCheckMetaType(cs.index, &cs.meta, &cs.dist);
 	cs.nblocks = RelationGetNumberOfBlocks(cs.index);
-	HnswVisitedInit(&cs.elements, 1024);
 	if (heapallindexed)
 		HnswVisitedInit(&cs.heaptids, 1024);
 
