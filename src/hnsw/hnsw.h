@@ -246,6 +246,22 @@ typedef struct HnswVisited
 extern void HnswVisitedInit(HnswVisited *v, int expected);
 extern void HnswVisitedReset(HnswVisited *v);
 
+/*
+ * A resumable search of layer 0 (iterative scans): it keeps everything it
+ * saw, so that each batch goes on from where the last one stopped instead
+ * of starting again.  Every element it visits is in visited; pending holds
+ * those not yet expanded, and every live one is handed out exactly once:
+ * it is in result (the batch being formed) or spare until then.
+ */
+typedef struct HnswStream
+{
+	HnswVisited visited;
+	HnswHeap	pending;		/* min-heap: visited, not expanded yet */
+	HnswHeap	spare;			/* min-heap: visited, live, not handed out */
+	HnswHeap	result;			/* max-heap: the batch being formed */
+	bool		started;
+} HnswStream;
+
 /* HnswHeapPush/Pop, HnswVisitedAdd/Contains: inline */
 #include "hnsw/hnswcandidates.h"
 
@@ -291,6 +307,10 @@ extern void HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m,
 extern int	HnswSearchDisk(Relation index, const HnswDistance *d, int m, const void *q,
 						   ItemPointer entry, int entry_level, int ef, HnswCandidate **out,
 						   int *nvisited);
+extern bool HnswStreamStart(Relation index, const HnswDistance *d, int m, const void *q,
+							ItemPointer entry, int entry_level, int ef, HnswStream *s);
+extern int	HnswStreamNext(Relation index, const HnswDistance *d, int m, const void *q,
+						   HnswStream *s, int ef, bool expand, HnswCandidate *out);
 extern void HnswCarryDown(HnswHeap *result, HnswHeap *entries, const HnswCandidate *start,
 						  int nstart);
 extern bool HnswReadElementPayload(Relation index, const HnswDistance *d, int m,

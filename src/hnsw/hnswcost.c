@@ -17,6 +17,20 @@
  * sequential scan from ef_search 100 on, while it is 30 to 70 times faster
  * there (the scan's cost does not count fetching TOASTed vectors).
  *
+ * What a filter costs.  The executor applies a WHERE clause (or a join)
+ * to the rows the scan hands out.  With iterative scans off, a scan hands
+ * out at most ef_search rows, so a filter of selectivity s leaves about
+ * ef_search * s: when that is fewer than the query needs (its LIMIT, or
+ * every matching row without one), the scan would come up short, and it
+ * is costed as disabled so the planner takes another path.  With iterative
+ * scans on it goes on until hnsw.max_scan_tuples visits, each visit
+ * handing out about one row: the needed LIMIT / s rows must fit in that.
+ * Within the bound, the cost past the first batch is charged per row of
+ * the index, so the LIMIT's fraction of it (LIMIT / rows of the filtered
+ * relation) is what those LIMIT / s visits cost, and a selective filter
+ * makes a seq scan, another index or a partial hnsw index whose predicate
+ * implies the filter (whose rows need no filtering) the cheaper plan.
+ *
  * Without an ORDER BY on the indexed column the index is useless: the cost
  * is infinite so the planner never picks it.
  *-------------------------------------------------------------------------
@@ -26,6 +40,7 @@
 #include <math.h>
 
 #include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "utils/float.h"
 #include "utils/selfuncs.h"
@@ -35,6 +50,22 @@
 #define HNSW_COST_VISITS_PER_EF		0.35
 #define HNSW_COST_VISITS_BASE		10.0
 
+/*
+ * Rows of the relation the query needs from the scan: its LIMIT (plus
+ * OFFSET) when the planner knows it, one when the LIMIT is a parameter
+ * (a generic plan: assume the scan suffices), all matching rows without a
+ * LIMIT.
+ */
+static double
+rows_needed(PlannerInfo *root, double matching)
+{
+	if (root->limit_tuples > 0)
+		return Min(root->limit_tuples, matching);
+	if (root->parse->limitCount != NULL)
+		return Min(1.0, matching);
+	return matching;
+}
+
 void
 hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 				 Cost *indexStartupCost, Cost *indexTotalCost,
@@ -43,10 +74,14 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 {
 	GenericCosts costs;
 	IndexOptInfo *info = path->indexinfo;
+	double		tuples = Max(info->tuples, 1);
 	int			m;
 	double		visits;
 	double		random_page_cost;
 	double		seq_page_cost;
+	Selectivity filter;
+	double		reachable;
+	double		per_visit;
 
 	if (path->indexorderbys == NIL)
 	{
@@ -69,7 +104,7 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	visits = m * (HNSW_COST_VISITS_PER_EF * hnsw_ef_search + HNSW_COST_VISITS_BASE);
 
 	MemSet(&costs, 0, sizeof(costs));
-	costs.numIndexTuples = Min(visits, Max(info->tuples, 1));
+	costs.numIndexTuples = Min(visits, tuples);
 	genericcostestimate(root, path, loop_count, &costs);
 
 	/* the pages it read at random_page_cost, again at seq_page_cost */
@@ -77,10 +112,33 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	if (random_page_cost > seq_page_cost)
 		costs.indexTotalCost -= costs.numIndexPages * (random_page_cost - seq_page_cost);
 
-	/* every row comes after the whole search */
+	/* the first batch comes after its whole search */
 	*indexStartupCost = costs.indexTotalCost;
 	*indexTotalCost = costs.indexTotalCost;
-	*indexSelectivity = costs.indexSelectivity;
 	*indexCorrelation = 0;
 	*indexPages = costs.numIndexPages;
+
+	/*
+	 * The filters the executor applies to the rows of this index: those of
+	 * the relation less what a partial index's predicate implies.
+	 */
+	filter = clauselist_selectivity(root, info->indrestrictinfo, info->rel->relid,
+									JOIN_INNER, NULL);
+	if (hnsw_iterative_scan == HNSW_ITERATIVE_SCAN_OFF)
+	{
+		reachable = Min(hnsw_ef_search, tuples);
+		*indexSelectivity = Min(1.0, reachable / Max(info->rel->tuples, 1));
+	}
+	else
+	{
+		reachable = Min(hnsw_max_scan_tuples, tuples);
+		per_visit = costs.indexTotalCost / Max(costs.numIndexTuples, 1);
+		*indexTotalCost += per_visit * tuples;
+		*indexSelectivity = Min(1.0, tuples / Max(info->rel->tuples, 1));
+	}
+	if (reachable * filter < rows_needed(root, tuples * filter) * 0.999)
+	{
+		*indexStartupCost += disable_cost;
+		*indexTotalCost += disable_cost;
+	}
 }

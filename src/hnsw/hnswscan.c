@@ -5,8 +5,12 @@
  * The first amgettuple runs the whole search (greedy descent, then a
  * best-first search of layer 0 bounded by hnsw.ef_search) and keeps the
  * results sorted; later calls hand them out one by one.  With
- * hnsw.iterative_scan on, a scan whose rows are used up searches again,
- * wider, and hands out the rows it had not returned yet.
+ * hnsw.iterative_scan on, the search is a resumable one (HnswStream): once
+ * its rows are used up and the executor still asks, it goes on expanding
+ * layer 0 from where it stopped and hands out the next ef_search rows,
+ * until nothing reachable is left, hnsw.max_scan_tuples elements were
+ * visited or its memory passed work_mem * hnsw.scan_mem_multiplier; then
+ * it hands out what it saw and had not returned, and ends.
  *-------------------------------------------------------------------------
  */
 #include "hnsw/hnsw.h"
@@ -23,20 +27,20 @@
 typedef struct HnswScanOpaqueData
 {
 	bool		searched;
-	bool		done;			/* no further search will be run */
-	HnswCandidate *results;		/* of the last search, nearest first */
+	bool		done;			/* no further batch will come */
+	HnswCandidate *results;		/* the current batch, nearest first */
 	int			nresults;
 	int			next;
-	int			ef;				/* of the last search */
-	int			nvisited;		/* elements the last search visited */
+	int			ef;
+	int			mode;			/* hnsw.iterative_scan when the scan began */
 	float		last_dist;		/* of the last row returned */
-	HnswVisited returned;		/* heap TIDs returned (iterative scans) */
-	bool		tracking;		/* returned is in use */
-	void	   *query;			/* prepared query, NULL: the entry has none */
+	bool		any_returned;
+	HnswStream	stream;			/* iterative scans */
+	void	   *query;			/* prepared query */
 	HnswDistance dist;
 	HnswMetaPageData meta;
 	MemoryContext ctx;			/* the scan's memory, reset by rescan */
-	MemoryContext searchctx;	/* one search's memory (not a child of ctx:
+	MemoryContext searchctx;	/* the search's memory (not a child of ctx:
 								 * resetting a context deletes its children) */
 } HnswScanOpaqueData;
 
@@ -70,30 +74,14 @@ hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int no
 	so->results = NULL;
 	so->nresults = 0;
 	so->next = 0;
-	so->tracking = false;
+	so->any_returned = false;
 	so->query = NULL;
 	MemoryContextReset(so->searchctx);
 	MemoryContextReset(so->ctx);
 }
 
-/* One search with so->ef, its results replacing the last ones. */
-static void
-run_search(IndexScanDesc scan)
-{
-	HnswScanOpaque so = (HnswScanOpaque) scan->opaque;
-	MemoryContext oldctx;
-
-	MemoryContextReset(so->searchctx);
-	oldctx = MemoryContextSwitchTo(so->searchctx);
-	so->nresults = HnswSearchDisk(scan->indexRelation, &so->dist, so->meta.m, so->query,
-								  &so->meta.entry, so->meta.entry_level, so->ef,
-								  &so->results, &so->nvisited);
-	MemoryContextSwitchTo(oldctx);
-	so->next = 0;
-}
-
 /*
- * The first search: read the metapage, prepare the query vector.
+ * The first search: read the metapage, prepare the query vector, search.
  */
 static void
 first_search(IndexScanDesc scan)
@@ -128,71 +116,55 @@ first_search(IndexScanDesc scan)
 	}
 	if (so->query == NULL)
 		so->query = HnswZeroQuery(&so->dist);
+	so->ef = hnsw_ef_search;
+	so->mode = hnsw_iterative_scan;
 	MemoryContextSwitchTo(oldctx);
 
-	so->ef = hnsw_ef_search;
-	run_search(scan);
-	if (hnsw_iterative_scan == HNSW_ITERATIVE_SCAN_OFF)
+	oldctx = MemoryContextSwitchTo(so->searchctx);
+	if (so->mode == HNSW_ITERATIVE_SCAN_OFF)
+	{
+		so->nresults = HnswSearchDisk(index, &so->dist, so->meta.m, so->query,
+									  &so->meta.entry, so->meta.entry_level, so->ef,
+									  &so->results, NULL);
 		so->done = true;
+	}
+	else
+	{
+		so->results = palloc(sizeof(HnswCandidate) * so->ef);
+		if (!HnswStreamStart(index, &so->dist, so->meta.m, so->query, &so->meta.entry,
+							 so->meta.entry_level, so->ef, &so->stream))
+			so->done = true;
+	}
+	MemoryContextSwitchTo(oldctx);
 }
 
 /*
- * Bytes a search with this ef sets aside up front: the visited set (eight
- * bytes a slot, at least 8 * ef * m slots) and the candidate heaps.
- */
-static double
-search_memory(int ef, int m)
-{
-	return 64.0 * ef * m + 4.0 * ef * sizeof(HnswCandidate);
-}
-
-/*
- * Iterative scans: the rows of the last search are used up and the
- * executor wants more (a filter or a join threw rows away).  Search again
- * with twice the ef; rows already returned are skipped, and under
- * strict_order so are rows nearer than the last one returned.  The scan
- * ends when a search has visited hnsw.max_scan_tuples elements, when the
- * next one would need more than work_mem * hnsw.scan_mem_multiplier, or
- * when widening no longer reaches new elements.  Returns false at the end.
+ * Iterative scans: the next batch of rows.  The search expands further
+ * while it has visited fewer than hnsw.max_scan_tuples elements and its
+ * memory (all of it: visited set, heaps, batch) is within work_mem *
+ * hnsw.scan_mem_multiplier; past either bound it only hands out the rows
+ * it saw and had not returned.  Returns false at the end.
  */
 static bool
-next_search(IndexScanDesc scan)
+next_batch(IndexScanDesc scan)
 {
 	HnswScanOpaque so = (HnswScanOpaque) scan->opaque;
 	double		mem_limit = (double) work_mem * 1024.0 * hnsw_scan_mem_multiplier;
-	int			ef;
-	int			prev_visited = so->nvisited;
-
-	if (so->done || so->nvisited >= hnsw_max_scan_tuples)
-		return false;
-	ef = so->ef > INT_MAX / 2 ? INT_MAX : so->ef * 2;
-	if (search_memory(ef, so->meta.m) > mem_limit)
-		return false;
-
-	so->ef = ef;
-	run_search(scan);
-	if (so->nvisited <= prev_visited)
-		so->done = true;		/* the whole reachable graph was seen */
-	return true;
-}
-
-/* Remember a returned row, for the searches that may follow. */
-static void
-remember(HnswScanOpaque so, HnswCandidate *c)
-{
+	bool		expand;
 	MemoryContext oldctx;
 
-	so->last_dist = c->dist;
-	if (hnsw_iterative_scan == HNSW_ITERATIVE_SCAN_OFF || so->done)
-		return;
-	oldctx = MemoryContextSwitchTo(so->ctx);
-	if (!so->tracking)
-	{
-		HnswVisitedInit(&so->returned, so->ef * 2);
-		so->tracking = true;
-	}
-	HnswVisitedAdd(&so->returned, &c->heaptid);
+	if (so->done)
+		return false;
+	expand = so->stream.visited.count < (uint32) hnsw_max_scan_tuples &&
+		(double) MemoryContextMemAllocated(so->searchctx, true) <= mem_limit;
+	oldctx = MemoryContextSwitchTo(so->searchctx);
+	so->nresults = HnswStreamNext(scan->indexRelation, &so->dist, so->meta.m, so->query,
+								  &so->stream, so->ef, expand, so->results);
 	MemoryContextSwitchTo(oldctx);
+	so->next = 0;
+	if (so->nresults == 0)
+		so->done = true;
+	return so->nresults > 0;
 }
 
 bool
@@ -218,21 +190,18 @@ hnswgettuple(IndexScanDesc scan, ScanDirection dir)
 		{
 			HnswCandidate *c = &so->results[so->next++];
 
-			if (so->tracking)
-			{
-				if (HnswVisitedContains(&so->returned, &c->heaptid))
-					continue;
-				if (hnsw_iterative_scan == HNSW_ITERATIVE_SCAN_STRICT &&
-					c->dist < so->last_dist)
-					continue;
-			}
-			remember(so, c);
+			/* a later batch may find a row nearer than one returned */
+			if (so->mode == HNSW_ITERATIVE_SCAN_STRICT && so->any_returned &&
+				c->dist < so->last_dist)
+				continue;
+			so->last_dist = c->dist;
+			so->any_returned = true;
 			scan->xs_heaptid = c->heaptid;
 			scan->xs_recheck = false;
 			scan->xs_recheckorderby = false;
 			return true;
 		}
-		if (!next_search(scan))
+		if (!next_batch(scan))
 			return false;
 		CHECK_FOR_INTERRUPTS();
 	}

@@ -98,15 +98,37 @@ HnswReadElementPayload(Relation index, const HnswDistance *d, int m, ItemPointer
 /* layer search ----------------------------------------------------------- */
 
 /*
- * Best-first search of one layer from the candidates in entries (a min-heap,
- * already marked visited), keeping the ef nearest live elements in result
- * (a max-heap).  Deleted elements are followed but never returned.
- * entries is consumed.
+ * Keep c in result (a max-heap of at most ef); what it pushes out goes to
+ * spill when there is one.
  */
-void
-HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m, const void *q,
-					HnswHeap *entries, int ef, int layer, HnswVisited *visited,
-					HnswHeap *result)
+static inline void
+keep_result(HnswHeap *result, int ef, const HnswCandidate *c, HnswHeap *spill)
+{
+	HnswHeapPush(result, c);
+	if (result->size > ef)
+	{
+		HnswCandidate out = HnswHeapPop(result);
+
+		if (spill)
+			HnswHeapPush(spill, &out);
+	}
+}
+
+/*
+ * The best-first loop: expand the nearest of entries (a min-heap of visited
+ * elements not yet expanded) until the nearest left is farther than the
+ * farthest of a full result.  result may already hold elements.
+ *
+ * Without spill, what the loop does not keep is forgotten, as in the paper.
+ * With spill (a resumable search), nothing is: an element too far for
+ * result stays in entries, still to be expanded, and in spill when it is
+ * live, as do the elements result pushes out; the element the loop stops
+ * at goes back to entries.  A later call can then go on from there.
+ */
+static void
+search_layer(Relation index, const HnswDistance *d, int m, const void *q,
+			 HnswHeap *entries, int ef, int layer, HnswVisited *visited,
+			 HnswHeap *result, HnswHeap *spill)
 {
 	PinCache	pc = {InvalidBuffer, InvalidBlockNumber};
 	RecentBuffers *hints = recent_hints(index);
@@ -116,19 +138,17 @@ HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m, const void *q,
 	Buffer	   *bufs = palloc(sizeof(Buffer) * cap);
 	int			nnew;
 
-	for (int i = 0; i < entries->size; i++)
-		if (!entries->items[i].deleted)
-			HnswHeapPush(result, &entries->items[i]);
-	while (result->size > ef)
-		HnswHeapPop(result);
-
 	while (entries->size > 0)
 	{
 		HnswCandidate c = HnswHeapPop(entries);
 		int			n;
 
 		if (result->size >= ef && c.dist > HnswHeapTop(result)->dist)
+		{
+			if (spill)
+				HnswHeapPush(entries, &c);
 			break;
+		}
 
 		CHECK_FOR_INTERRUPTS();
 		n = copy_links(index, &pc, m, &c.tid, layer, links);
@@ -188,11 +208,13 @@ HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m, const void *q,
 				{
 					HnswHeapPush(entries, &e);
 					if (!e.deleted)
-					{
-						HnswHeapPush(result, &e);
-						if (result->size > ef)
-							HnswHeapPop(result);
-					}
+						keep_result(result, ef, &e, spill);
+				}
+				else if (spill)
+				{
+					HnswHeapPush(entries, &e);
+					if (!e.deleted)
+						HnswHeapPush(spill, &e);
 				}
 			}
 			for (int i = base + cnt - 1; i >= base; i--)
@@ -203,6 +225,23 @@ HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m, const void *q,
 	pfree(links);
 	pfree(fresh);
 	pfree(bufs);
+}
+
+/*
+ * Best-first search of one layer from the candidates in entries (a min-heap,
+ * already marked visited), keeping the ef nearest live elements in result
+ * (a max-heap).  Deleted elements are followed but never returned.
+ * entries is consumed.
+ */
+void
+HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m, const void *q,
+					HnswHeap *entries, int ef, int layer, HnswVisited *visited,
+					HnswHeap *result)
+{
+	for (int i = 0; i < entries->size; i++)
+		if (!entries->items[i].deleted)
+			keep_result(result, ef, &entries->items[i], NULL);
+	search_layer(index, d, m, q, entries, ef, layer, visited, result, NULL);
 }
 
 /*
@@ -226,6 +265,106 @@ HnswCarryDown(HnswHeap *result, HnswHeap *entries, const HnswCandidate *start, i
 }
 
 /*
+ * The greedy descent from the entry point to layer 1: *entries gets the
+ * elements that start layer 0.  False when the entry point cannot be read.
+ */
+static bool
+descend(Relation index, const HnswDistance *d, int m, const void *q, ItemPointer entry,
+		int entry_level, int ef, HnswHeap *entries)
+{
+	HnswVisited upper;
+	HnswHeap	result;
+	HnswCandidate ep;
+	PinCache	pc = {InvalidBuffer, InvalidBlockNumber};
+	bool		found;
+
+	found = HnswLoadCandidate(index, &pc, d, m, q, entry, &ep);
+	pin_release(&pc);
+	if (!found)
+		return false;
+
+	HnswHeapInit(entries, Max(ef, HNSW_DESCENT_BEAM) * 2, false);
+	HnswHeapInit(&result, Max(ef, HNSW_DESCENT_BEAM) + 1, true);
+
+	/*
+	 * The greedy descent through the upper layers visits a few dozen
+	 * elements per layer: a small visited set, cleared between layers,
+	 * serves it.  Layer 1 is searched with a beam (HNSW_DESCENT_BEAM), all of
+	 * whose results start layer 0.
+	 */
+	HnswHeapPush(entries, &ep);
+	if (entry_level > 0)
+		HnswVisitedInit(&upper, HnswLayerCapacity(m, 1) * 8);
+	for (int layer = entry_level; layer > 0; layer--)
+	{
+		int			beam = layer == 1 ? HNSW_DESCENT_BEAM : 1;
+		HnswCandidate saved[HNSW_DESCENT_BEAM];
+		int			nsaved = entries->size;
+
+		/* the entries are consumed: keep them in case nothing live is found */
+		Assert(nsaved <= HNSW_DESCENT_BEAM);
+		memcpy(saved, entries->items, sizeof(HnswCandidate) * nsaved);
+		HnswVisitedReset(&upper);
+		for (int i = 0; i < nsaved; i++)
+			HnswVisitedAdd(&upper, &saved[i].tid);
+		result.size = 0;
+		HnswSearchLayerDisk(index, d, m, q, entries, beam, layer, &upper, &result);
+		/* only deleted elements on the way: go on from the entries */
+		HnswCarryDown(&result, entries, saved, nsaved);
+	}
+	return true;
+}
+
+/*
+ * Hand out what a layer-0 search kept in result (a max-heap, emptied) into
+ * out, nearest first; returns how many.
+ *
+ * The search read candidates without content locks: every one is read
+ * again under the share lock, so that only elements seen whole are
+ * returned, with their heap TID and distance from that reading.
+ */
+static int
+finish_results(Relation index, const HnswDistance *d, int m, const void *q,
+			   HnswHeap *result, HnswCandidate *out)
+{
+	PinCache	pc = {InvalidBuffer, InvalidBlockNumber};
+	int			n = 0;
+
+	while (result->size > 0)
+	{
+		HnswCandidate c = HnswHeapPop(result);
+		HnswCandidate again;
+
+		if (HnswLoadCandidate(index, &pc, d, m, q, &c.tid, &again) && !again.deleted)
+			out[n++] = again;
+	}
+	pin_release(&pc);
+
+	/*
+	 * Nearest first.  They came out farthest first and in order, unless a
+	 * distance changed on the second reading: reverse, then an insertion
+	 * sort, which is stable and linear on sorted input.
+	 */
+	for (int i = 0; i < n / 2; i++)
+	{
+		HnswCandidate t = out[i];
+
+		out[i] = out[n - 1 - i];
+		out[n - 1 - i] = t;
+	}
+	for (int i = 1; i < n; i++)
+	{
+		HnswCandidate t = out[i];
+		int			j = i;
+
+		for (; j > 0 && out[j - 1].dist > t.dist; j--)
+			out[j] = out[j - 1];
+		out[j] = t;
+	}
+	return n;
+}
+
+/*
  * A whole search for a query: greedy descent from the entry point, then a
  * best-first search of layer 0 keeping ef.  Returns how many live elements
  * were found; *out gets them nearest first.
@@ -235,99 +374,85 @@ HnswSearchDisk(Relation index, const HnswDistance *d, int m, const void *q,
 			   ItemPointer entry, int entry_level, int ef, HnswCandidate **out,
 			   int *nvisited)
 {
-	HnswVisited upper;
 	HnswVisited visited;
 	HnswHeap	entries;
 	HnswHeap	result;
-	HnswCandidate ep;
-	PinCache	pc = {InvalidBuffer, InvalidBlockNumber};
-	bool		found;
-	int			n;
 
 	*out = NULL;
 	if (nvisited)
 		*nvisited = 0;
-	found = HnswLoadCandidate(index, &pc, d, m, q, entry, &ep);
-	pin_release(&pc);
-	if (!found)
+	if (!descend(index, d, m, q, entry, entry_level, ef, &entries))
 		return 0;
-
-	HnswHeapInit(&entries, Max(ef, HNSW_DESCENT_BEAM) * 2, false);
-	HnswHeapInit(&result, Max(ef, HNSW_DESCENT_BEAM) + 1, true);
-
-	/*
-	 * The greedy descent through the upper layers visits a few dozen
-	 * elements per layer: a small visited set, cleared between layers,
-	 * serves it.  Layer 1 is searched with a beam (HNSW_DESCENT_BEAM), all of
-	 * whose results start layer 0.  Layer 0 gets a fresh set sized for ef.
-	 */
-	entries.size = 0;
-	HnswHeapPush(&entries, &ep);
-	if (entry_level > 0)
-		HnswVisitedInit(&upper, HnswLayerCapacity(m, 1) * 8);
-	for (int layer = entry_level; layer > 0; layer--)
-	{
-		int			beam = layer == 1 ? HNSW_DESCENT_BEAM : 1;
-		HnswCandidate saved[HNSW_DESCENT_BEAM];
-		int			nsaved = entries.size;
-
-		/* the entries are consumed: keep them in case nothing live is found */
-		Assert(nsaved <= HNSW_DESCENT_BEAM);
-		memcpy(saved, entries.items, sizeof(HnswCandidate) * nsaved);
-		HnswVisitedReset(&upper);
-		for (int i = 0; i < nsaved; i++)
-			HnswVisitedAdd(&upper, &saved[i].tid);
-		result.size = 0;
-		HnswSearchLayerDisk(index, d, m, q, &entries, beam, layer, &upper, &result);
-		/* only deleted elements on the way: go on from the entries */
-		HnswCarryDown(&result, &entries, saved, nsaved);
-	}
 
 	HnswVisitedInit(&visited, ef * m * 4);
 	for (int i = 0; i < entries.size; i++)
 		HnswVisitedAdd(&visited, &entries.items[i].tid);
-	result.size = 0;
+	HnswHeapInit(&result, ef + 1, true);
 	HnswSearchLayerDisk(index, d, m, q, &entries, ef, 0, &visited, &result);
-
 	if (nvisited)
 		*nvisited = visited.count;
 
-	/*
-	 * The search read candidates without content locks: read every result
-	 * again under the share lock, so that only elements seen whole are
-	 * returned, with their heap TID and distance from that reading.
-	 */
-	n = 0;
 	*out = palloc(sizeof(HnswCandidate) * Max(result.size, 1));
-	while (result.size > 0)
-	{
-		HnswCandidate c = HnswHeapPop(&result);
-		HnswCandidate again;
+	return finish_results(index, d, m, q, &result, *out);
+}
 
-		if (HnswLoadCandidate(index, &pc, d, m, q, &c.tid, &again) && !again.deleted)
-			(*out)[n++] = again;
+/* resumable searches ----------------------------------------------------- */
+
+/*
+ * Start a resumable search: the descent, and the state layer 0 goes on
+ * from (see HnswStream in hnsw.h).  False when the index has nothing to
+ * search from.
+ */
+bool
+HnswStreamStart(Relation index, const HnswDistance *d, int m, const void *q,
+				ItemPointer entry, int entry_level, int ef, HnswStream *s)
+{
+	memset(s, 0, sizeof(HnswStream));
+	if (!descend(index, d, m, q, entry, entry_level, ef, &s->pending))
+		return false;
+	HnswVisitedInit(&s->visited, ef * m * 4);
+	HnswHeapInit(&s->spare, ef * 2, false);
+	HnswHeapInit(&s->result, ef + 1, true);
+	for (int i = 0; i < s->pending.size; i++)
+	{
+		HnswVisitedAdd(&s->visited, &s->pending.items[i].tid);
+		if (!s->pending.items[i].deleted)
+			keep_result(&s->result, ef, &s->pending.items[i], &s->spare);
 	}
-	pin_release(&pc);
-	/*
-	 * Nearest first.  They came out farthest first and in order, unless a
-	 * distance changed on the second reading: reverse, then an insertion
-	 * sort, which is stable and linear on sorted input.
-	 */
-	for (int i = 0; i < n / 2; i++)
-	{
-		HnswCandidate t = (*out)[i];
+	s->started = true;
+	return true;
+}
 
-		(*out)[i] = (*out)[n - 1 - i];
-		(*out)[n - 1 - i] = t;
-	}
-	for (int i = 1; i < n; i++)
-	{
-		HnswCandidate t = (*out)[i];
-		int			j = i;
+/*
+ * The next batch of a resumable search: the ef nearest of the live elements
+ * it has seen and not handed out yet, after going on with the best-first
+ * search of layer 0 from where the last batch stopped (unless expand is
+ * false: then only what was seen already is handed out).  The first batch
+ * is exactly the result of a whole search with this ef.  out gets them
+ * nearest first (room for ef); returns how many, 0 when the search has
+ * nothing left.
+ */
+int
+HnswStreamNext(Relation index, const HnswDistance *d, int m, const void *q, HnswStream *s,
+			   int ef, bool expand, HnswCandidate *out)
+{
+	int			n = 0;
 
-		for (; j > 0 && (*out)[j - 1].dist > t.dist; j--)
-			(*out)[j] = (*out)[j - 1];
-		(*out)[j] = t;
+	while (n == 0 && (s->result.size > 0 || s->spare.size > 0 ||
+					  (expand && s->pending.size > 0)))
+	{
+		/* the batch starts from the nearest elements seen and not returned */
+		while (s->result.size < ef && s->spare.size > 0)
+		{
+			HnswCandidate c = HnswHeapPop(&s->spare);
+
+			HnswHeapPush(&s->result, &c);
+		}
+		if (expand)
+			search_layer(index, d, m, q, &s->pending, ef, 0, &s->visited, &s->result,
+						 &s->spare);
+		/* (all of them may have been deleted since: then go on) */
+		n = finish_results(index, d, m, q, &s->result, out);
 	}
 	return n;
 }

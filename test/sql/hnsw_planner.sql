@@ -56,11 +56,20 @@ SELECT count(*) FROM items WHERE v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5
 SELECT count(*) FROM items WHERE v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' < 0.7;
 RESET enable_seqscan;
 
--- a scan stops after hnsw.ef_search rows (README: "a scan returns at most
--- this many rows"), however many are asked for
+-- a scan stops after hnsw.ef_search rows (with iterative scans off), so
+-- a query asking for more does not use the index: it gets all it asks for
+EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 100;
 SELECT count(*) FROM (SELECT id FROM items
   ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 100) s;
+-- forced, the scan stops at hnsw.ef_search rows
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 100;
+SELECT count(*) FROM (SELECT id FROM items
+  ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 100) s;
+RESET enable_seqscan;
+-- with ef_search 100 the index serves the query again
 SET hnsw.ef_search = 100;
+EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 100;
 SELECT count(*) FROM (SELECT id FROM items
   ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 100) s;
 RESET hnsw.ef_search;
@@ -83,9 +92,13 @@ SELECT v = '[0.98516774,0.8253019,0.1297461,0.16356292,0.6476186,0.8822772,0.140
 EXECUTE knn('[1,2,3]');
 DEALLOCATE knn;
 
--- a cursor without LIMIT: the index scan hands rows out as they are fetched
--- (at most hnsw.ef_search of them); backward fetches need SCROLL, which
--- puts a Materialize on top
+-- a cursor without LIMIT wants every row: with iterative scans off the
+-- index could give only hnsw.ef_search of them, so it is not used
+EXPLAIN (COSTS OFF) DECLARE c CURSOR FOR
+SELECT id FROM items ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]';
+-- with them on, the index scan hands rows out as they are fetched;
+-- backward fetches need SCROLL, which puts a Materialize on top
+SET hnsw.iterative_scan = relaxed_order;
 EXPLAIN (COSTS OFF) DECLARE c CURSOR FOR
 SELECT id FROM items ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]';
 EXPLAIN (COSTS OFF) DECLARE c SCROLL CURSOR FOR
@@ -105,6 +118,7 @@ FETCH 2 FROM c;
 FETCH BACKWARD 2 FROM c;
 FETCH ABSOLUTE 6 FROM c;
 ROLLBACK;
+RESET hnsw.iterative_scan;
 
 -- inside a CTE, inlined or materialized
 EXPLAIN (COSTS OFF)
