@@ -45,7 +45,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) Makefile
 test/unit/%: test/unit/%.c $(DISTANCE_SRCS) $(wildcard src/distance/*.h)
 	$(CC) -O2 -Wall -Wextra -Werror -I$(srcdir)/src -o $@ $< $(DISTANCE_SRCS) -lm
 
-.PHONY: unittest test quickstart bench fresh-check fuzz fuzz-build
+.PHONY: unittest test quickstart bench bench-filtered fresh-check fuzz fuzz-build
 unittest: $(UNIT_TESTS)
 
 test:
@@ -56,6 +56,9 @@ quickstart:
 
 bench:
 	bash bench/run.sh $(BENCH_ARGS)
+
+bench-filtered:
+	bash bench/run.sh --filtered $(BENCH_ARGS)
 
 # The README's two commands in a fresh debootstrapped bookworm root (root
 # only; slow; not part of CI): see test/fresh_check.sh.

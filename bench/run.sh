@@ -5,9 +5,10 @@
 #	from Debian, build and install vecext, start a private PostgreSQL 15
 #	cluster with the settings below, run bench/bench.py, stop the cluster.
 #
-# Usage: bash bench/run.sh [--no-build] [bench.py flags...]
+# Usage: bash bench/run.sh [--no-build] [--filtered] [bench.py flags...]
 #   --no-build   use the vecext already installed (skip make / make install)
-#   everything else goes to bench/bench.py (see `--help` there), e.g.
+#   --filtered   run bench/filtered.py (filtered kNN) instead of bench.py
+#   everything else goes to the script (see `--help` there), e.g.
 #   --quick, --datasets fashion, --n 50000 --dim 96, --ef 10,40,200.
 #
 # The cluster lives in a temp dir and is removed on exit.  Its settings
@@ -37,10 +38,12 @@ PACKAGES=(postgresql-15 postgresql-server-dev-15 build-essential
           python3-matplotlib python3-hnswlib)
 
 BUILD=1
+SCRIPT=bench.py
 ARGS=()
 for a in "$@"; do
 	case "$a" in
 		--no-build) BUILD=0 ;;
+		--filtered) SCRIPT=filtered.py ;;
 		*) ARGS+=("$a") ;;
 	esac
 done
@@ -141,10 +144,10 @@ EOF
 as_pg pg_ctl start -D "$TMP/data" -l "$TMP/server.log" -w -t 120 -s ||
 	{ cat "$TMP/server.log"; exit 1; }
 
-log "bench/bench.py ${ARGS[*]}"
+log "bench/$SCRIPT ${ARGS[*]}"
 cd "$ROOT"
 rc=0
-"$PYTHON" "$ROOT/bench/bench.py" --dsn "host=127.0.0.1 port=$PORT user=$DBUSER dbname=postgres" \
+"$PYTHON" "$ROOT/bench/$SCRIPT" --dsn "host=127.0.0.1 port=$PORT user=$DBUSER dbname=postgres" \
 	"${ARGS[@]}" || rc=$?
 if [ "$rc" -ne 0 ]; then
 	log "last 30 lines of the server log"
