@@ -1,6 +1,6 @@
 # vecext — PGXS build.  `make && make install`; `bash test/run` runs every suite.
 EXTENSION  = vecext
-EXTVERSION = 0.2.0
+EXTVERSION = 0.3.0
 
 MODULE_big = vecext
 # Every .c under src/ is part of the library.
@@ -11,9 +11,11 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 # scripts are frozen files.
 SQL_PARTS = sql/parts/vector.sql sql/parts/hnsw.sql sql/parts/halfvec.sql \
             sql/parts/sparsevec.sql sql/parts/sparsevec_halfvec.sql sql/parts/bit.sql \
-            sql/parts/hnsw_types.sql sql/parts/hnsw_check.sql
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql
+            sql/parts/hnsw_types.sql sql/parts/hnsw_check.sql sql/parts/ivfflat.sql
+# The upgrade from the last release: the parts added since.
+UPGRADE_PARTS = sql/parts/ivfflat.sql
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql sql/$(EXTENSION)--0.2.0--$(EXTVERSION).sql
+DATA = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql sql/$(EXTENSION)--0.2.0.sql
 
 # Standalone kernel tests (test/unit/test_*.c): every SIMD kernel against the
 # scalar reference, linked with the plain-C distance sources only.
@@ -41,6 +43,12 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) Makefile
 	  echo '-- complain if script is sourced in psql, rather than via CREATE EXTENSION'; \
 	  printf '%s\n' '\echo Use "CREATE EXTENSION vecext" to load this file. \quit'; \
 	  for f in $(SQL_PARTS); do echo; cat $$f; done; } > $@
+
+sql/$(EXTENSION)--0.2.0--$(EXTVERSION).sql: $(UPGRADE_PARTS) Makefile
+	{ echo '-- vecext 0.2.0 -> $(EXTVERSION): generated from sql/parts/ by the Makefile; do not edit.'; \
+	  echo '-- complain if script is sourced in psql, rather than via CREATE EXTENSION'; \
+	  printf '%s\n' '\echo Use "ALTER EXTENSION vecext UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \quit'; \
+	  for f in $(UPGRADE_PARTS); do echo; cat $$f; done; } > $@
 
 test/unit/%: test/unit/%.c $(DISTANCE_SRCS) $(wildcard src/distance/*.h)
 	$(CC) -O2 -Wall -Wextra -Werror -I$(srcdir)/src -o $@ $< $(DISTANCE_SRCS) -lm

@@ -15,6 +15,7 @@
 #include "distance/distance.h"
 #include "distance/half.h"
 #include "hnsw/hnsw.h"
+#include "ivf/ivfflat.h"
 
 PG_MODULE_MAGIC;
 
@@ -24,6 +25,12 @@ static const struct config_enum_entry iterative_scan_options[] = {
 	{"off", HNSW_ITERATIVE_SCAN_OFF, false},
 	{"relaxed_order", HNSW_ITERATIVE_SCAN_RELAXED, false},
 	{"strict_order", HNSW_ITERATIVE_SCAN_STRICT, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry ivf_iterative_scan_options[] = {
+	{"off", IVF_ITERATIVE_SCAN_OFF, false},
+	{"relaxed_order", IVF_ITERATIVE_SCAN_RELAXED, false},
 	{NULL, 0, false}
 };
 
@@ -40,7 +47,7 @@ define_gucs(void)
 	DefineCustomEnumVariable("hnsw.iterative_scan",
 							 "Lets an hnsw scan go on past its first ef_search rows.",
 							 "off returns at most ef_search rows; relaxed_order and "
-							 "strict_order search again, wider, when a filter or a join "
+							 "strict_order go on with the search when a filter or a join "
 							 "asks for more rows; strict_order never returns a row "
 							 "nearer than one already returned.",
 							 &hnsw_iterative_scan, HNSW_ITERATIVE_SCAN_OFF,
@@ -48,17 +55,39 @@ define_gucs(void)
 
 	DefineCustomIntVariable("hnsw.max_scan_tuples",
 							"Sets how many index elements an iterative hnsw scan may visit.",
-							"The scan ends once a search has visited this many.",
+							"Past this many, the scan returns the rows it saw and ends.",
 							&hnsw_max_scan_tuples, HNSW_DEFAULT_MAX_SCAN_TUPLES, 1, INT_MAX,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 
 	DefineCustomRealVariable("hnsw.scan_mem_multiplier",
 							 "Sets the memory of an iterative hnsw scan as a multiple of work_mem.",
-							 "The scan ends when a wider search would need more.",
+							 "Past this much, the scan returns the rows it saw and ends.",
 							 &hnsw_scan_mem_multiplier, HNSW_DEFAULT_SCAN_MEM_MULTIPLIER, 1,
 							 HNSW_MAX_SCAN_MEM_MULTIPLIER, PGC_USERSET, 0, NULL, NULL, NULL);
 
 	VECEXT_MARK_GUC_PREFIX_RESERVED("hnsw");
+
+	DefineCustomEnumVariable("ivfflat.iterative_scan",
+							 "Lets an ivfflat scan probe more lists when a filter or a join asks for more rows.",
+							 "relaxed_order probes the next ivfflat.probes lists, up to "
+							 "ivfflat.max_probes in all; rows of later lists may be "
+							 "nearer than rows already returned.",
+							 &ivf_iterative_scan, IVF_ITERATIVE_SCAN_OFF,
+							 ivf_iterative_scan_options, PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("ivfflat.max_probes",
+							"Sets how many lists an iterative ivfflat scan may probe in all.",
+							NULL,
+							&ivf_max_probes, IVF_MAX_PROBES, 1, IVF_MAX_PROBES,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomIntVariable("ivfflat.probes",
+							"Sets how many lists an ivfflat scan probes.",
+							"More probes give better recall and slower queries.",
+							&ivf_probes, IVF_DEFAULT_PROBES, 1, IVF_MAX_PROBES,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+
+	VECEXT_MARK_GUC_PREFIX_RESERVED("ivfflat");
 }
 
 void
@@ -68,5 +97,6 @@ _PG_init(void)
 	VecextBitDistanceInit();
 	VecextHalfDistanceInit();
 	HnswInitReloptions();
+	IvfInitReloptions();
 	define_gucs();
 }

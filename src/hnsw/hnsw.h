@@ -356,6 +356,12 @@ extern IndexBulkDeleteResult *hnswvacuumcleanup(IndexVacuumInfo *info,
 												IndexBulkDeleteResult *stats);
 
 /* hnswcost.c */
+extern double HnswRowsNeeded(PlannerInfo *root, double matching);
+extern bool HnswCostUnordered(IndexPath *path, Cost *indexStartupCost, Cost *indexTotalCost,
+							  Selectivity *indexSelectivity, double *indexCorrelation,
+							  double *indexPages);
+extern void HnswCostShortfall(PlannerInfo *root, IndexPath *path, double reachable,
+							  double tuples, Cost *indexStartupCost, Cost *indexTotalCost);
 extern void hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 							 Cost *indexStartupCost, Cost *indexTotalCost,
 							 Selectivity *indexSelectivity, double *indexCorrelation,
@@ -363,5 +369,6 @@ extern void hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_cou
 
 /* hnswvalidate.c */
 extern bool hnswvalidate(Oid opclassoid);
+extern bool HnswValidateOpclass(Oid opclassoid, const char *amname);
 
 #endif							/* VECEXT_HNSW_H */

@@ -30,9 +30,6 @@
  * relation) is what those LIMIT / s visits cost, and a selective filter
  * makes a seq scan, another index or a partial hnsw index whose predicate
  * implies the filter (whose rows need no filtering) the cheaper plan.
- *
- * Without an ORDER BY on the indexed column the index is useless: the cost
- * is infinite so the planner never picks it.
  *-------------------------------------------------------------------------
  */
 #include "hnsw/hnsw.h"
@@ -54,16 +51,56 @@
  * Rows of the relation the query needs from the scan: its LIMIT (plus
  * OFFSET) when the planner knows it, one when the LIMIT is a parameter
  * (a generic plan: assume the scan suffices), all matching rows without a
- * LIMIT.
+ * LIMIT.  (Also ivfflat's.)
  */
-static double
-rows_needed(PlannerInfo *root, double matching)
+double
+HnswRowsNeeded(PlannerInfo *root, double matching)
 {
 	if (root->limit_tuples > 0)
 		return Min(root->limit_tuples, matching);
 	if (root->parse->limitCount != NULL)
 		return Min(1.0, matching);
 	return matching;
+}
+
+/*
+ * Without an ORDER BY on the indexed column a vector index is useless:
+ * infinite costs, so the planner never picks it.  True when so.
+ */
+bool
+HnswCostUnordered(IndexPath *path, Cost *indexStartupCost, Cost *indexTotalCost,
+				  Selectivity *indexSelectivity, double *indexCorrelation,
+				  double *indexPages)
+{
+	if (path->indexorderbys != NIL)
+		return false;
+	*indexStartupCost = get_float8_infinity();
+	*indexTotalCost = get_float8_infinity();
+	*indexSelectivity = 0;
+	*indexCorrelation = 0;
+	*indexPages = 0;
+	return true;
+}
+
+/*
+ * A scan that can hand out at most reachable of the index's tuples: when,
+ * after the filters the executor applies to its rows (those of the
+ * relation less what a partial index's predicate implies), that is fewer
+ * than the query needs, the path is costed as disabled.
+ */
+void
+HnswCostShortfall(PlannerInfo *root, IndexPath *path, double reachable, double tuples,
+				  Cost *indexStartupCost, Cost *indexTotalCost)
+{
+	IndexOptInfo *info = path->indexinfo;
+	Selectivity filter = clauselist_selectivity(root, info->indrestrictinfo, info->rel->relid,
+												JOIN_INNER, NULL);
+
+	if (reachable * filter < HnswRowsNeeded(root, tuples * filter) * 0.999)
+	{
+		*indexStartupCost += disable_cost;
+		*indexTotalCost += disable_cost;
+	}
 }
 
 void
@@ -79,19 +116,12 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	double		visits;
 	double		random_page_cost;
 	double		seq_page_cost;
-	Selectivity filter;
 	double		reachable;
 	double		per_visit;
 
-	if (path->indexorderbys == NIL)
-	{
-		*indexStartupCost = get_float8_infinity();
-		*indexTotalCost = get_float8_infinity();
-		*indexSelectivity = 0;
-		*indexCorrelation = 0;
-		*indexPages = 0;
+	if (HnswCostUnordered(path, indexStartupCost, indexTotalCost, indexSelectivity,
+						  indexCorrelation, indexPages))
 		return;
-	}
 
 	{
 		/* the reloption is not in IndexOptInfo: read it from the relation */
@@ -118,12 +148,6 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	*indexCorrelation = 0;
 	*indexPages = costs.numIndexPages;
 
-	/*
-	 * The filters the executor applies to the rows of this index: those of
-	 * the relation less what a partial index's predicate implies.
-	 */
-	filter = clauselist_selectivity(root, info->indrestrictinfo, info->rel->relid,
-									JOIN_INNER, NULL);
 	if (hnsw_iterative_scan == HNSW_ITERATIVE_SCAN_OFF)
 	{
 		reachable = Min(hnsw_ef_search, tuples);
@@ -136,9 +160,5 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 		*indexTotalCost += per_visit * tuples;
 		*indexSelectivity = Min(1.0, tuples / Max(info->rel->tuples, 1));
 	}
-	if (reachable * filter < rows_needed(root, tuples * filter) * 0.999)
-	{
-		*indexStartupCost += disable_cost;
-		*indexTotalCost += disable_cost;
-	}
+	HnswCostShortfall(root, path, reachable, tuples, indexStartupCost, indexTotalCost);
 }

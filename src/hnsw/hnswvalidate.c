@@ -18,8 +18,12 @@
 #include "utils/regproc.h"
 #include "utils/syscache.h"
 
+/*
+ * Shared with ivfflat, whose opclasses have the same support functions:
+ * amname is the access method, for the messages.
+ */
 bool
-hnswvalidate(Oid opclassoid)
+HnswValidateOpclass(Oid opclassoid, const char *amname)
 {
 	bool		result = true;
 	HeapTuple	classtup;
@@ -66,8 +70,8 @@ hnswvalidate(Oid opclassoid)
 			default:
 				ereport(INFO,
 						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-						 errmsg("hnsw operator class \"%s\" has function %s with invalid support number %d",
-								opclassname, format_procedure(procform->amproc),
+						 errmsg("%s operator class \"%s\" has function %s with invalid support number %d",
+								amname, opclassname, format_procedure(procform->amproc),
 								procform->amprocnum)));
 				result = false;
 				continue;
@@ -76,8 +80,8 @@ hnswvalidate(Oid opclassoid)
 		{
 			ereport(INFO,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-					 errmsg("hnsw operator class \"%s\" has function %s with wrong signature for support number %d",
-							opclassname, format_procedure(procform->amproc),
+					 errmsg("%s operator class \"%s\" has function %s with wrong signature for support number %d",
+							amname, opclassname, format_procedure(procform->amproc),
 							procform->amprocnum)));
 			result = false;
 		}
@@ -95,8 +99,8 @@ hnswvalidate(Oid opclassoid)
 		{
 			ereport(INFO,
 					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-					 errmsg("hnsw operator class \"%s\" has operator %s that is not an ordering operator 1 returning double precision",
-							opclassname, format_operator(oprform->amopopr))));
+					 errmsg("%s operator class \"%s\" has operator %s that is not an ordering operator 1 returning double precision",
+							amname, opclassname, format_operator(oprform->amopopr))));
 			result = false;
 		}
 		else if (oprform->amoplefttype == opcintype && oprform->amoprighttype == opcintype)
@@ -107,16 +111,16 @@ hnswvalidate(Oid opclassoid)
 	{
 		ereport(INFO,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("hnsw operator class \"%s\" is missing its distance function (support number %d)",
-						opclassname, HNSW_DISTANCE_PROC)));
+				 errmsg("%s operator class \"%s\" is missing its distance function (support number %d)",
+						amname, opclassname, HNSW_DISTANCE_PROC)));
 		result = false;
 	}
 	if (!has_order_op)
 	{
 		ereport(INFO,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-				 errmsg("hnsw operator class \"%s\" is missing its ordering operator",
-						opclassname)));
+				 errmsg("%s operator class \"%s\" is missing its ordering operator",
+						amname, opclassname)));
 		result = false;
 	}
 
@@ -124,4 +128,10 @@ hnswvalidate(Oid opclassoid)
 	ReleaseCatCacheList(proclist);
 	ReleaseSysCache(classtup);
 	return result;
+}
+
+bool
+hnswvalidate(Oid opclassoid)
+{
+	return HnswValidateOpclass(opclassoid, "hnsw");
 }

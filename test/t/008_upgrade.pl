@@ -6,13 +6,13 @@
 #
 # Database "upgraded" installs 0.1.0 (the frozen script), builds a table
 # and an hnsw index, records a kNN answer through the index, updates to
-# the current version (the 0.1.0--0.2.0 script) and asks again.  Database
-# "fresh" runs a plain CREATE EXTENSION.  Then one catalog query, run in
-# both, describes every member of the extension by name (never by OID):
-# functions, aggregates, operators, types, casts, operator classes and
-# families with all their operators and support functions, access methods,
-# comments.  The two sets of lines must be equal; on failure the lines
-# found on only one side are printed.
+# the current version (the 0.1.0--0.2.0 and 0.2.0--0.3.0 scripts) and asks
+# again.  Database "fresh" runs a plain CREATE EXTENSION.  Then one catalog
+# query, run in both, describes every member of the extension by name
+# (never by OID): functions, aggregates, operators, types, casts, operator
+# classes and families with all their operators and support functions,
+# access methods, comments.  The two sets of lines must be equal; on
+# failure the lines found on only one side are printed.
 #-------------------------------------------------------------------------
 use strict;
 use warnings;
@@ -22,7 +22,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 my $old_version = '0.1.0';
-my $new_version = '0.2.0';
+my $new_version = '0.3.0';
 my $dim = 16;
 my $rows = 2000;
 my $k = 10;
