@@ -1,7 +1,8 @@
 #-------------------------------------------------------------------------
 # test/VecextCheck.pm
 #	For the Perl TAP tests: check every hnsw index of a database with
-#	hnsw_index_check(index, true), one test per index.
+#	hnsw_index_check(index, true), one test per index; kill a server as
+#	a machine crash would.
 #-------------------------------------------------------------------------
 package VecextCheck;
 
@@ -10,8 +11,10 @@ use warnings;
 
 use Exporter 'import';
 use Test::More;
+use Time::HiRes qw(usleep);
+use PostgreSQL::Test::Utils qw(slurp_file);
 
-our @EXPORT = qw(check_hnsw_indexes);
+our @EXPORT = qw(check_hnsw_indexes kill_server);
 
 # check_hnsw_indexes(NODE, [DBNAME]): returns how many indexes were checked.
 sub check_hnsw_indexes
@@ -30,6 +33,51 @@ sub check_hnsw_indexes
 		note("$idx: elements|reachable|heap_rows = $out");
 	}
 	return scalar @indexes;
+}
+
+# 'running', 'zombie' (dead, not yet reaped by its parent) or 'gone'.
+sub process_state
+{
+	my ($pid) = @_;
+	open my $fh, '<', "/proc/$pid/stat" or return 'gone';
+	my $stat = <$fh> // '';
+	close $fh;
+	return 'gone' unless $stat =~ /^\d+ \(.*\) (\S)/;
+	return $1 eq 'Z' ? 'zombie' : 'running';
+}
+
+# kill_server(NODE): kill -9 of the postmaster and all its children at
+# once, as a machine crash would end them; returns once none of them runs,
+# with the number of children killed.  An orphaned postmaster may stay a
+# zombie for as long as init leaves it: its postmaster.pid and socket lock
+# file then go, since no process of that server is left.
+sub kill_server
+{
+	my ($node) = @_;
+	my $postmaster = (split /\n/, slurp_file($node->data_dir . '/postmaster.pid'))[0];
+	my @children;
+	for my $stat (glob '/proc/[0-9]*/stat')
+	{
+		open my $fh, '<', $stat or next;
+		my $line = <$fh> // '';
+		close $fh;
+		push @children, $1 if $line =~ /^(\d+) \(.*\) \S+ (\d+)/ && $2 == $postmaster;
+	}
+	$node->kill9;
+	kill 'KILL', @children;
+	my $deadline = time() + 60;
+	usleep(20_000)
+	  while grep({ process_state($_) eq 'running' } $postmaster, @children) && time() < $deadline;
+	die "server processes survive kill -9"
+	  if grep { process_state($_) eq 'running' } $postmaster, @children;
+	$deadline = time() + 2;
+	usleep(20_000) while process_state($postmaster) ne 'gone' && time() < $deadline;
+	if (process_state($postmaster) ne 'gone')
+	{
+		unlink $node->data_dir . '/postmaster.pid';
+		unlink $node->host . '/.s.PGSQL.' . $node->port . '.lock';
+	}
+	return scalar @children;
 }
 
 1;

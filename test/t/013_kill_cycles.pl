@@ -19,6 +19,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(usleep time);
+use VecextCheck;
 
 my $dim = 16;
 my $cycles = 20;
@@ -76,45 +77,6 @@ sub pgbench
 		IPC::Run::timeout(120));
 }
 
-# 'running', 'zombie' (dead, not yet reaped by its parent) or 'gone'.
-sub process_state
-{
-	my ($pid) = @_;
-	open my $fh, '<', "/proc/$pid/stat" or return 'gone';
-	my $stat = <$fh> // '';
-	close $fh;
-	return 'gone' unless $stat =~ /^\d+ \(.*\) (\S)/;
-	return $1 eq 'Z' ? 'zombie' : 'running';
-}
-
-# kill -9 of the postmaster and all its children at once, as a machine
-# crash would end them; returns once none of them runs.  An orphaned
-# postmaster may stay a zombie for as long as init leaves it: its
-# postmaster.pid then goes, since no process of that server is left.
-sub kill_server
-{
-	my $postmaster = (split /\n/, slurp_file($node->data_dir . '/postmaster.pid'))[0];
-	my @children;
-	for my $stat (glob '/proc/[0-9]*/stat')
-	{
-		open my $fh, '<', $stat or next;
-		my $line = <$fh> // '';
-		close $fh;
-		push @children, $1 if $line =~ /^(\d+) \(.*\) \S+ (\d+)/ && $2 == $postmaster;
-	}
-	$node->kill9;
-	kill 'KILL', @children;
-	my $deadline = time() + 60;
-	usleep(20_000)
-	  while grep({ process_state($_) eq 'running' } $postmaster, @children) && time() < $deadline;
-	die "server processes survive kill -9"
-	  if grep { process_state($_) eq 'running' } $postmaster, @children;
-	$deadline = time() + 2;
-	usleep(20_000) while process_state($postmaster) ne 'gone' && time() < $deadline;
-	unlink $node->data_dir . '/postmaster.pid' if process_state($postmaster) ne 'gone';
-	return scalar @children;
-}
-
 my ($vacuum_at_kill, $writers_at_kill) = (0, 0);
 for my $cycle (1 .. $cycles)
 {
@@ -136,7 +98,7 @@ FROM pg_stat_activity WHERE backend_type = 'client backend'});
 	$vacuum_at_kill++ if $vacuuming > 0;
 
 	my $log_offset = -s $node->logfile;
-	my $children = kill_server();
+	my $children = kill_server($node);
 	$_->finish for @load;
 	note sprintf('cycle %d: killed after %.2f s%s, %d writers, %s; %d processes',
 		$cycle, $run, $checkpoint ? ' (with a checkpoint)' : '', $writers,

@@ -20,6 +20,7 @@ $node->append_conf(
 	'postgresql.conf', qq{
 shared_buffers = 256MB
 autovacuum = off
+jit = off
 max_parallel_maintenance_workers = 0
 log_min_messages = warning
 });
