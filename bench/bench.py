@@ -53,6 +53,7 @@ from psycopg.pq import Format
 sys.dont_write_bytecode = True    # no __pycache__ in the checkout
 from bench_data import GT_K, ground_truth, load_fashion, make_synthetic, recall_at_k  # noqa: E402
 from bench_report import markdown, plot  # noqa: E402
+from bench_ivf import bench_ivfflat  # noqa: E402
 
 try:
     import hnswlib
@@ -458,6 +459,16 @@ def bench_pg(ds, gt_ids, gt_dists, args, dsn, res):
         c = idx["clients"]
         log(f"{ds.name}: {c['clients']} clients at ef {c['ef']}: {c['qps']:.1f} QPS total")
 
+    # -- ivfflat on the same table, the hnsw index set aside ---------------------
+    if args.probes:
+        conn.execute(f"DROP INDEX {index}")
+        try:
+            res["ivfflat"] = bench_ivfflat(conn, ds, table, opclass, sql, qparams, gt_ids,
+                                           gt_dists, args, K, run_queries, check_uses_index,
+                                           recall_at_k, log)
+        finally:
+            conn.execute(create)
+
     # -- single-row inserts ----------------------------------------------------
     if args.inserts > 0 and len(ds.inserts):
         ins = [VecParam(v) for v in ds.inserts[:args.inserts]]
@@ -683,6 +694,10 @@ def parse_args(argv):
     p.add_argument("--runs", type=int, help="passes over the queries per ef; the fastest "
                                             "is reported (default 3; --quick 2)")
     p.add_argument("--no-hnswlib", action="store_true", help="skip hnswlib")
+    p.add_argument("--probes", default="1,2,4,8,16,32",
+                   help="comma list of ivfflat.probes values; empty: no ivfflat "
+                        "(default 1,2,4,8,16,32)")
+    p.add_argument("--ivf-lists", type=int, help="ivfflat lists (default sqrt(rows))")
     p.add_argument("--primary-key", action="store_true", help="give the table a primary key")
     p.add_argument("--keep", action="store_true", help="keep the tables")
     p.add_argument("--quick", action="store_true",
@@ -714,6 +729,7 @@ def parse_args(argv):
     if a.clusters is None:
         a.clusters = max(10, a.n // POINTS_PER_CLUSTER)
     a.ef = [int(x) for x in str(a.ef).split(",") if x.strip()]
+    a.probes = [int(x) for x in str(a.probes).split(",") if x.strip()]
     a.build_workers = [int(x) for x in a.build_workers.split(",") if x.strip()]
     a.datasets = [x.strip() for x in a.datasets.split(",") if x.strip()]
     for d in a.datasets:

@@ -10,6 +10,9 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_ivf import ivf_markdown  # noqa: E402
+
 
 def fmt(x, spec):
     return "—" if x is None else format(x, spec)
@@ -172,6 +175,7 @@ def markdown(run):
         if forced:
             L.append("")
             L.append(f"**{d['name']}: {forced}.**")
+    L.extend(ivf_markdown(run, K))
     errs = [(d["name"], e) for d in run["datasets"] for e in d.get("errors", [])]
     if errs:
         L.append("")
