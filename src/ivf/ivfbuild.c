@@ -17,7 +17,8 @@
  * one, whose center is zero, for an empty table), with a NOTICE.
  *-------------------------------------------------------------------------
  */
-#include "ivf/ivfflat.h"
+#include "ivf/ivfbuild.h"
+#include "hnsw/hnswbuild.h"
 
 #include <math.h>
 
@@ -37,28 +38,6 @@
 #include "utils/tuplesort.h"
 
 #define IVF_SAMPLE_SEED		UINT64CONST(0x1f5a3b1e)
-
-typedef struct IvfBuildState
-{
-	Relation	index;
-	HnswDistance dist;
-	int			fdim;			/* floats per sample */
-	/* sampling */
-	float	   *samples;
-	int			nsamples;
-	int			maxsamples;
-	double		seen;
-	pg_prng_state rng;
-	float	   *buf;			/* one row as floats */
-	/* assigning */
-	int			nlists;
-	char	   *centers;		/* nlists payloads */
-	Tuplesortstate *sort;
-	TupleDesc	tupdesc;
-	TupleTableSlot *slot;
-	double		indtuples;
-	MemoryContext tmpctx;
-} IvfBuildState;
 
 static int
 index_dims(Relation index)
@@ -133,8 +112,8 @@ nearest_list(IvfBuildState *bs, const void *payload)
 	return list;
 }
 
-static void
-assign_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
+void
+IvfAssignCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 				bool tupleIsAlive, void *state)
 {
 	IvfBuildState *bs = state;
@@ -162,6 +141,33 @@ assign_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	}
 	MemoryContextSwitchTo(oldctx);
 	MemoryContextReset(bs->tmpctx);
+}
+
+/*
+ * The sort of (list, heap TID, payload) rows on the list: a serial one
+ * (coordinate NULL), a participant's or the leader's of a parallel build.
+ */
+Tuplesortstate *
+IvfBeginSort(TupleDesc tupdesc, int workmem, SortCoordinate coordinate)
+{
+	AttrNumber	sortcol = 1;
+	Oid			sortop = Int4LessOperator;
+	Oid			collation = InvalidOid;
+	bool		nullsfirst = false;
+
+	return tuplesort_begin_heap(tupdesc, 1, &sortcol, &sortop, &collation, &nullsfirst,
+								workmem, coordinate, TUPLESORT_NONE);
+}
+
+TupleDesc
+IvfSortTupdesc(void)
+{
+	TupleDesc	tupdesc = CreateTemplateTupleDesc(3);
+
+	TupleDescInitEntry(tupdesc, 1, "list", INT4OID, -1, 0);
+	TupleDescInitEntry(tupdesc, 2, "tid", TIDOID, -1, 0);
+	TupleDescInitEntry(tupdesc, 3, "payload", BYTEAOID, -1, 0);
+	return tupdesc;
 }
 
 /* A new page at the end of the fork, initialized and exclusively locked. */
@@ -318,10 +324,7 @@ ivfflatbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	double		center_bytes;
 	double		sample_room;
 	float	   *fcenters;
-	AttrNumber	sortcol = 1;
-	Oid			sortop = Int4LessOperator;
-	Oid			collation = InvalidOid;
-	bool		nullsfirst = false;
+	int			nworkers;
 
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
@@ -377,16 +380,17 @@ ivfflatbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 
 	/* 3. assign */
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, IVF_PROGRESS_PHASE_ASSIGN);
-	bs.tupdesc = CreateTemplateTupleDesc(3);
-	TupleDescInitEntry(bs.tupdesc, 1, "list", INT4OID, -1, 0);
-	TupleDescInitEntry(bs.tupdesc, 2, "tid", TIDOID, -1, 0);
-	TupleDescInitEntry(bs.tupdesc, 3, "payload", BYTEAOID, -1, 0);
+	bs.tupdesc = IvfSortTupdesc();
 	bs.slot = MakeSingleTupleTableSlot(bs.tupdesc, &TTSOpsVirtual);
-	bs.sort = tuplesort_begin_heap(bs.tupdesc, 1, &sortcol, &sortop, &collation, &nullsfirst,
-								   maintenance_work_mem, NULL, TUPLESORT_NONE);
-	if (bs.nsamples > 0)
-		table_index_build_scan(heap, index, indexInfo, false, true, assign_callback, &bs, NULL);
-	tuplesort_performsort(bs.sort);
+	nworkers = bs.nsamples > 0 ? HnswPlanWorkers(heap, index, indexInfo) : 0;
+	if (nworkers <= 0 || !IvfAssignParallel(heap, index, indexInfo, &bs, nworkers))
+	{
+		bs.sort = IvfBeginSort(bs.tupdesc, maintenance_work_mem, NULL);
+		if (bs.nsamples > 0)
+			table_index_build_scan(heap, index, indexInfo, false, true, IvfAssignCallback, &bs,
+								   NULL);
+		tuplesort_performsort(bs.sort);
+	}
 
 	/* 4. load */
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) bs.indtuples);
@@ -398,6 +402,7 @@ ivfflatbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	}
 
 	tuplesort_end(bs.sort);
+	IvfEndParallel(&bs);
 	ExecDropSingleTupleTableSlot(bs.slot);
 	MemoryContextDelete(bs.tmpctx);
 
