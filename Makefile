@@ -53,7 +53,7 @@ sql/$(EXTENSION)--0.2.0--$(EXTVERSION).sql: $(UPGRADE_PARTS) Makefile
 test/unit/%: test/unit/%.c $(DISTANCE_SRCS) $(wildcard src/distance/*.h)
 	$(CC) -O2 -Wall -Wextra -Werror -I$(srcdir)/src -o $@ $< $(DISTANCE_SRCS) -lm
 
-.PHONY: unittest test quickstart bench bench-filtered fresh-check fuzz fuzz-build
+.PHONY: unittest test quickstart bench bench-filtered fresh-check fuzz fuzz-build soak
 unittest: $(UNIT_TESTS)
 
 test:
@@ -72,6 +72,13 @@ bench-filtered:
 # only; slow; not part of CI): see test/fresh_check.sh.
 fresh-check:
 	bash test/fresh_check.sh $(FRESH_CHECK_ARGS)
+
+# The soak (test/soak.sh): 6 pgbench clients insert, delete and search for
+# SOAK_SECONDS beside a VACUUM loop; then the index must check clean, and
+# again after a REINDEX.  Not part of `make test` (5 minutes by default).
+SOAK_SECONDS ?= 300
+soak:
+	PG_CONFIG=$(PG_CONFIG) bash test/soak.sh $(SOAK_SECONDS)
 
 # libFuzzer targets (test/fuzz/fuzz_<type>_<text|recv>.c): the real type
 # sources built outside the server with clang's fuzzer, ASan and UBSan,

@@ -74,6 +74,7 @@ SCRIPTS = [
     "examples/image_search/run.sh",
     "examples/image_search/clients/run.sh",
     "bench/run.sh",
+    "test/soak.sh",
 ]
 # The scripts behind the README's two commands, whose packages it names.
 README_SCRIPTS = SCRIPTS[:4]

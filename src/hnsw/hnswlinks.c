@@ -117,38 +117,430 @@ HnswReplaceLinks(Relation index, int m, ItemPointer tid, int layer,
 	return done;
 }
 
+/* Whether tid is among links[0..n). */
+static bool
+tid_in(ItemPointerData *links, int n, ItemPointer tid)
+{
+	for (int i = 0; i < n; i++)
+		if (ItemPointerEquals(&links[i], tid))
+			return true;
+	return false;
+}
+
 /*
- * Make the element at tid link back to newtid on a layer.  With room,
- * append; when full, re-select its links among the old ones and the new one.
- * The vectors are read without holding the page, and the result written only
- * if the list did not change meanwhile.  With force, newtid is kept even when
- * the heuristic would drop it (it replaces the farthest link): the caller
- * uses that to make sure a new element has at least one way in.  Returns
- * whether the list now links to newtid.
+ * Append add[0..n) to the layer's list of the element at off of buf, which
+ * is exclusively locked and has room for them.
+ */
+static void
+append_locked(Relation index, Buffer buf, OffsetNumber off, int m, int layer,
+			  const ItemPointerData *add, int n)
+{
+	GenericXLogState *state = GenericXLogStart(index);
+	Page		page = GenericXLogRegisterBuffer(state, buf, 0);
+	HnswElementTuple tup = HnswGetElementTuple(page, off);
+	int			count = HnswElementCounts(tup)[layer];
+
+	memcpy(HnswElementLinks(tup, m, layer) + count, add, sizeof(ItemPointerData) * n);
+	HnswElementCounts(tup)[layer] = count + n;
+	GenericXLogFinish(state);
+}
+
+/*
+ * Make the layer's list of the element at tid hold every one of add[0..n)
+ * (distinct), appending those it lacks: all or none.  False when there is
+ * no room for all of them, or the element is gone.
+ */
+static bool
+append_links(Relation index, int m, ItemPointer tid, int layer, const ItemPointerData *add,
+			 int n)
+{
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	HnswElementTuple tup;
+	ItemPointerData *missing = palloc(sizeof(ItemPointerData) * n);
+	int			nmissing = 0;
+	bool		done = false;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
+	if (tup != NULL && tup->level >= layer && !(tup->flags & HNSW_ELEMENT_DELETED))
+	{
+		int			count = HnswElementCounts(tup)[layer];
+
+		for (int i = 0; i < n; i++)
+			if (!tid_in(HnswElementLinks(tup, m, layer), count, (ItemPointer) &add[i]))
+				missing[nmissing++] = add[i];
+		done = count + nmissing <= HnswTupleCapacity(tup, m, layer);
+		if (done && nmissing > 0)
+			append_locked(index, buf, ItemPointerGetOffsetNumber(tid), m, layer, missing,
+						  nmissing);
+	}
+	UnlockReleaseBuffer(buf);
+	pfree(missing);
+	return done;
+}
+
+/*
+ * One neighbour as a re-selection sees it: its payload (unless payload is
+ * NULL), its list on the layer and its deleted flag, copied under a share
+ * lock.  False when there is no such element.
+ */
+static bool
+read_neighbour(Relation index, const HnswDistance *d, int m, ItemPointer tid, int layer,
+			   void *payload, ItemPointerData *links, int *nlinks, bool *deleted)
+{
+	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	HnswElementTuple tup;
+	bool		found;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
+	found = tup != NULL && tup->payload_size <= d->max_payload;
+	*nlinks = 0;
+	*deleted = found && (tup->flags & HNSW_ELEMENT_DELETED);
+	if (found && payload != NULL)
+		memcpy(payload, HnswElementPayload(tup, m), tup->payload_size);
+	if (found && tup->level >= layer)
+	{
+		*nlinks = Min(HnswElementCounts(tup)[layer], HnswTupleCapacity(tup, m, layer));
+		memcpy(links, HnswElementLinks(tup, m, layer), sizeof(ItemPointerData) * *nlinks);
+	}
+	UnlockReleaseBuffer(buf);
+	return found;
+}
+
+/*
+ * Re-selecting a full list without losing anyone's way in.
+ *
+ * When element N, whose list on a layer is full, takes the new element Q,
+ * the heuristic re-selects N's links among the old ones and Q, and drops
+ * the rest.  A dropped link N -> X may have been X's only in-link, and X
+ * (with whatever only X leads to: with clustered data, a whole cluster)
+ * then drops out of every search.  So the heuristic's choice stands for a
+ * pruned X only when a path N -> Y -> ... -> X through N's other
+ * neighbours remains, Y being kept (or Q): whatever a search reached
+ * through N -> X it still reaches.  Each other pruned X goes into Q's list
+ * (N -> Q -> X; Q is near N, so X is near Q), all of them in one write,
+ * before N's list is rewritten.  When Q's list has no room for them, N
+ * keeps them instead, or, without room for them either, is left as it was
+ * (Q is then not linked from N).  When the heuristic does not keep Q, N has
+ * room for every old link it cannot drop and keeps them.  The lists of N's
+ * neighbours are read with their payloads, which the heuristic needs
+ * anyway, so the check costs memory compares and one more page read (Q's
+ * list).  It reads lists without locks: a concurrent insert may change one
+ * meanwhile, a race that can cost an in-link (vacuum reconnects what it
+ * finds unreachable).
+ */
+typedef struct Reselect
+{
+	const HnswDistance *d;
+	int			m;
+	int			layer;
+	int			cap;			/* link slots of a list on the layer, at most */
+	ItemPointerData *old;		/* N's list as read, old[0..nold) */
+	int			nold;
+	HnswCandidate *cands;		/* old links that exist, and Q; idx: slot below */
+	int			ncands;
+	int			qpos;			/* Q's place in cands, once sorted */
+	char	   *vecs;			/* payload of each slot */
+	ItemPointerData *lists;		/* list of each slot, cap apart */
+	int		   *nlists;
+	bool	   *keep;			/* by place in cands */
+
+	/*
+	 * The candidates that may be dropped, by TID (open addressing, keys as
+	 * in the visited set; pos: the place in cands), and which of them a kept
+	 * element links to (covered) or not yet (nopen).
+	 */
+	uint64	   *keys;
+	int		   *pos;
+	uint32		mask;
+	bool	   *covered;
+	int			nopen;
+} Reselect;
+
+/* Forget every watched candidate. */
+static void
+unwatch_all(Reselect *rs)
+{
+	memset(rs->keys, 0, sizeof(uint64) * (rs->mask + 1));
+	memset(rs->covered, 0, sizeof(bool) * rs->ncands);
+	rs->nopen = 0;
+}
+
+/* Watch cands[i]: it may be dropped once a kept element links to it. */
+static void
+watch(Reselect *rs, int i)
+{
+	uint64		k = tid_key(&rs->cands[i].tid);
+	uint32		j = key_hash(k) & rs->mask;
+
+	while (rs->keys[j] != 0 && rs->keys[j] != k)
+		j = (j + 1) & rs->mask;
+	if (rs->keys[j] != 0)
+		return;
+	rs->keys[j] = k;
+	rs->pos[j] = i;
+	rs->nopen++;
+}
+
+/* cands[i] stays: what it links to is covered. */
+static void
+cover_from(Reselect *rs, int i)
+{
+	int			slot = rs->cands[i].idx;
+
+	for (int l = 0; l < rs->nlists[slot] && rs->nopen > 0; l++)
+	{
+		uint64		k = tid_key(&rs->lists[slot * rs->cap + l]);
+		uint32		j = key_hash(k) & rs->mask;
+
+		while (rs->keys[j] != 0 && rs->keys[j] != k)
+			j = (j + 1) & rs->mask;
+		if (rs->keys[j] != 0 && !rs->covered[rs->pos[j]])
+		{
+			rs->covered[rs->pos[j]] = true;
+			rs->nopen--;
+			/* a dropped link's target stays reachable, and so what it links to */
+			cover_from(rs, rs->pos[j]);
+		}
+	}
+}
+
+/*
+ * Write the kept candidates as N's list, if it did not change meanwhile.
+ * False when it did.
+ */
+static bool
+write_kept(Relation index, ItemPointer tid, Reselect *rs)
+{
+	ItemPointerData *links = palloc(sizeof(ItemPointerData) * rs->cap);
+	int			n = 0;
+	bool		done;
+
+	for (int i = 0; i < rs->ncands; i++)
+		if (rs->keep[i])
+			links[n++] = rs->cands[i].tid;
+	done = HnswReplaceLinks(index, rs->m, tid, rs->layer, rs->old, rs->nold, links, n);
+	pfree(links);
+	return done;
+}
+
+/*
+ * Force Q into N's full list: drop the farthest old link to a deleted
+ * element, else the farthest that a path through the rest of the new list
+ * (or Q) reaches, or else the farthest old link if Q can take it.  False
+ * when none works (N is left as it was).
+ */
+static bool
+force_in(Relation index, ItemPointer tid, ItemPointer newtid, Reselect *rs, bool *written)
+{
+	int			drop = -1;
+
+	unwatch_all(rs);
+	for (int i = 0; i < rs->ncands; i++)
+		if (i != rs->qpos)
+			watch(rs, i);
+	for (int i = 0; i < rs->ncands; i++)
+		cover_from(rs, i);
+	for (int i = rs->ncands - 1; i >= 0 && drop < 0; i--)
+		if (i != rs->qpos && rs->cands[i].deleted)
+			drop = i;			/* vacuum's business */
+	for (int i = rs->ncands - 1; i >= 0 && drop < 0; i--)
+		if (i != rs->qpos && rs->covered[i])
+			drop = i;
+	if (drop < 0)
+	{
+		drop = rs->qpos == rs->ncands - 1 ? rs->ncands - 2 : rs->ncands - 1;
+		if (drop < 0 ||
+			!append_links(index, rs->m, newtid, rs->layer, &rs->cands[drop].tid, 1))
+		{
+			*written = true;	/* nothing to write: give up on N */
+			return false;
+		}
+	}
+	for (int i = 0; i < rs->ncands; i++)
+		rs->keep[i] = i != drop;
+	*written = write_kept(index, tid, rs);
+	return true;
+}
+
+/*
+ * One re-selection of N's full list old[0..n) (N at tid, payload tvec) to
+ * take Q (newtid, newpayload): see above.  Sets *written to false when N's
+ * list changed meanwhile (try again); returns whether N now links to Q.
+ */
+static bool
+reselect(Relation index, const HnswDistance *d, int m, ItemPointer tid, int layer,
+		 ItemPointer newtid, const void *newpayload, const char *tvec,
+		 ItemPointerData *old, int n, int ecap, bool force, bool *written)
+{
+	Reselect	rs;
+	const void **cvecs = palloc(sizeof(void *) * (n + 1));
+	int		   *save = palloc(sizeof(int) * (n + 1));
+	int			nsave = 0;
+	int			nkeep = 0;
+	int			slots = HnswLayerCapacity(m, layer);
+	bool		linked = true;
+
+	rs.d = d;
+	rs.m = m;
+	rs.layer = layer;
+	rs.cap = slots;
+	rs.old = old;
+	rs.nold = n;
+	rs.cands = palloc(sizeof(HnswCandidate) * (n + 1));
+	rs.vecs = palloc(d->max_payload * (n + 1));
+	rs.lists = palloc(sizeof(ItemPointerData) * slots * (n + 1));
+	rs.nlists = palloc(sizeof(int) * (n + 1));
+	rs.keep = palloc(sizeof(bool) * (n + 1));
+	rs.ncands = 0;
+	for (int i = 0; i < n; i++)
+	{
+		int			s = rs.ncands;
+		char	   *v = HnswPayloadAt(d, rs.vecs, s);
+
+		if (!read_neighbour(index, d, m, &old[i], layer, v, &rs.lists[s * slots], &rs.nlists[s],
+							&rs.cands[s].deleted))
+			continue;			/* a dangling link: drop it */
+		rs.cands[s].tid = old[i];
+		rs.cands[s].dist = HnswDist(d, tvec, v);
+		rs.cands[s].idx = s;
+		rs.ncands++;
+	}
+	memcpy(HnswPayloadAt(d, rs.vecs, rs.ncands), newpayload, d->max_payload);
+	read_neighbour(index, d, m, newtid, layer, NULL, &rs.lists[rs.ncands * slots],
+				   &rs.nlists[rs.ncands], &rs.cands[rs.ncands].deleted);
+	rs.cands[rs.ncands].tid = *newtid;
+	rs.cands[rs.ncands].dist = HnswDist(d, tvec, newpayload);
+	rs.cands[rs.ncands].idx = rs.ncands;
+	rs.ncands++;
+
+	/* the heuristic, nearest first */
+	qsort(rs.cands, rs.ncands, sizeof(HnswCandidate), HnswCandidateCmp);
+	for (int i = 0; i < rs.ncands; i++)
+	{
+		cvecs[i] = HnswPayloadAt(d, rs.vecs, rs.cands[i].idx);
+		if (ItemPointerEquals(&rs.cands[i].tid, newtid))
+			rs.qpos = i;
+	}
+	HnswSelectNeighbors(d, rs.cands, rs.ncands, cvecs, ecap, rs.keep);
+	rs.mask = 63;
+	while (rs.mask + 1 < (uint32) rs.ncands * 2)
+		rs.mask = rs.mask * 2 + 1;
+	rs.keys = palloc(sizeof(uint64) * (rs.mask + 1));
+	rs.pos = palloc(sizeof(int) * (rs.mask + 1));
+	rs.covered = palloc(sizeof(bool) * rs.ncands);
+	unwatch_all(&rs);
+	for (int i = 0; i < rs.ncands; i++)
+		nkeep += rs.keep[i];
+
+	/* forced: Q stays whenever there is room */
+	if (force && !rs.keep[rs.qpos] && nkeep < ecap)
+	{
+		rs.keep[rs.qpos] = true;
+		nkeep++;
+	}
+	if (!rs.keep[rs.qpos] && (force || nkeep == rs.ncands - 1))
+	{
+		/* the heuristic keeps every old link */
+		*written = true;
+		linked = force && force_in(index, tid, newtid, &rs, written);
+		goto done;
+	}
+	linked = rs.keep[rs.qpos];
+
+	/*
+	 * Which pruned links a path through kept elements replaces: from Q
+	 * first (the likeliest), then the kept ones nearest first, until every
+	 * pruned one is covered.
+	 */
+	for (int i = 0; i < rs.ncands; i++)
+		if (!rs.keep[i] && i != rs.qpos && !rs.cands[i].deleted)
+			watch(&rs, i);
+	if (linked)
+		cover_from(&rs, rs.qpos);
+	for (int i = 0; i < rs.ncands; i++)
+		if (rs.keep[i] && i != rs.qpos)
+			cover_from(&rs, i);
+	for (int i = 0; i < rs.ncands; i++)
+	{
+		if (rs.keep[i] || rs.covered[i] || i == rs.qpos || rs.cands[i].deleted)
+			continue;			/* stays, has a path, or vacuum's business */
+		if (linked)
+			save[nsave++] = i;	/* Q takes it: N -> Q -> X */
+		else
+		{
+			/* N does not take Q: it has room for every old link */
+			rs.keep[i] = true;
+			nkeep++;
+			cover_from(&rs, i);
+		}
+	}
+	if (nsave > 0)
+	{
+		ItemPointerData *tids = palloc(sizeof(ItemPointerData) * nsave);
+
+		for (int i = 0; i < nsave; i++)
+			tids[i] = rs.cands[save[i]].tid;
+		if (!append_links(index, m, newtid, layer, tids, nsave))
+		{
+			/* Q is full: N keeps them, or stays as it was */
+			for (int i = 0; i < nsave; i++)
+			{
+				if (nkeep == ecap)
+				{
+					*written = true;
+					linked = force && force_in(index, tid, newtid, &rs, written);
+					goto done;
+				}
+				rs.keep[save[i]] = true;
+				nkeep++;
+			}
+		}
+	}
+	*written = write_kept(index, tid, &rs);
+
+done:
+	pfree(rs.cands);
+	pfree(rs.vecs);
+	pfree(rs.lists);
+	pfree(rs.nlists);
+	pfree(rs.keep);
+	pfree(rs.keys);
+	pfree(rs.pos);
+	pfree(rs.covered);
+	pfree(cvecs);
+	pfree(save);
+	return linked;
+}
+
+/*
+ * Make the element at tid (N) link back to newtid (Q) on a layer.  With
+ * room, append; when full, re-select N's links among the old ones and Q
+ * (reselect above: no element loses its way in).  The vectors are read
+ * without holding the page, and the result written only if the list did
+ * not change meanwhile.  With force, Q is kept even when the heuristic
+ * would drop it (in place of an old link that a path through the rest
+ * still reaches, or that Q takes): the caller uses that to make sure a new
+ * element has at least one way in.  Returns whether the list now links to
+ * Q.
  */
 bool
 HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, int layer,
 				ItemPointer newtid, const void *newpayload, bool force)
 {
 	bool		linked = false;
-
 	int			cap = HnswLayerCapacity(m, layer);	/* at most; the element's below */
-	ItemPointerData *old = palloc(sizeof(ItemPointerData) * (cap + 1));
-	char	   *vecs = palloc(d->max_payload * (cap + 2));
-	char	   *tvec = HnswPayloadAt(d, vecs, cap + 1);
+	ItemPointerData *old = palloc(sizeof(ItemPointerData) * cap);
+	char	   *tvec = palloc(d->max_payload);
 
 	for (int attempt = 0; attempt < HNSW_UPDATE_RETRIES; attempt++)
 	{
 		Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
 		HnswElementTuple tup;
 		int			n;
-		HnswCandidate *cands;
-		const void **cvecs;
-		bool	   *selected;
-		int			ncands = 0;
-		int			nsel;
-		ItemPointerData *links;
 		int			ecap;
+		bool		written = false;
 
 		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 		tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
@@ -159,10 +551,7 @@ HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 		}
 		ecap = HnswTupleCapacity(tup, m, layer);
 		n = HnswElementCounts(tup)[layer];
-		for (int i = 0; i < n; i++)
-			if (ItemPointerEquals(&HnswElementLinks(tup, m, layer)[i], newtid))
-				n = -1;
-		if (n < 0)
+		if (tid_in(HnswElementLinks(tup, m, layer), n, newtid))
 		{
 			UnlockReleaseBuffer(buf);
 			linked = true;		/* already there */
@@ -170,13 +559,7 @@ HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 		}
 		if (n < ecap)
 		{
-			GenericXLogState *state = GenericXLogStart(index);
-			Page		page = GenericXLogRegisterBuffer(state, buf, 0);
-
-			tup = HnswGetElementTuple(page, ItemPointerGetOffsetNumber(tid));
-			HnswElementLinks(tup, m, layer)[n] = *newtid;
-			HnswElementCounts(tup)[layer] = n + 1;
-			GenericXLogFinish(state);
+			append_locked(index, buf, ItemPointerGetOffsetNumber(tid), m, layer, newtid, 1);
 			UnlockReleaseBuffer(buf);
 			linked = true;
 			break;
@@ -187,54 +570,14 @@ HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 		memcpy(tvec, HnswElementPayload(tup, m), tup->payload_size);
 		UnlockReleaseBuffer(buf);
 
-		cands = palloc(sizeof(HnswCandidate) * (n + 1));
-		cvecs = palloc(sizeof(void *) * (n + 1));
-		selected = palloc(sizeof(bool) * (n + 1));
-		for (int i = 0; i < n; i++)
-		{
-			char	   *v = HnswPayloadAt(d, vecs, ncands);
-
-			if (!HnswReadElementPayload(index, d, m, &old[i], v))
-				continue;		/* a dangling link: drop it */
-			cands[ncands].tid = old[i];
-			cands[ncands].dist = HnswDist(d, tvec, v);
-			ncands++;
-		}
-		memcpy(HnswPayloadAt(d, vecs, ncands), newpayload, d->max_payload);
-		cands[ncands].tid = *newtid;
-		cands[ncands].dist = HnswDist(d, tvec, newpayload);
-		ncands++;
-
-		/* sort candidates together with their vectors */
-		for (int i = 0; i < ncands; i++)
-			cands[i].idx = i;
-		qsort(cands, ncands, sizeof(HnswCandidate), HnswCandidateCmp);
-		for (int i = 0; i < ncands; i++)
-			cvecs[i] = HnswPayloadAt(d, vecs, cands[i].idx);
-
-		nsel = HnswSelectNeighbors(d, cands, ncands, cvecs, ecap, selected);
-		links = palloc(sizeof(ItemPointerData) * ecap);
-		nsel = 0;
-		linked = false;
-		for (int i = 0; i < ncands; i++)
-			if (selected[i])
-			{
-				links[nsel++] = cands[i].tid;
-				linked |= ItemPointerEquals(&cands[i].tid, newtid);
-			}
-		if (!linked && force)
-		{
-			/* keep the new one in place of the farthest kept link */
-			if (nsel == ecap)
-				nsel--;
-			links[nsel++] = *newtid;
-			linked = true;
-		}
-
-		if (HnswReplaceLinks(index, m, tid, layer, old, n, links, nsel))
+		linked = reselect(index, d, m, tid, layer, newtid, newpayload, tvec, old, n, ecap,
+						  force, &written);
+		if (written)
 			break;
 		linked = false;
 	}
+	pfree(old);
+	pfree(tvec);
 	return linked;
 }
 
@@ -373,7 +716,8 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 
 	/*
 	 * Links back from the new neighbours.  If every one of them drops the new
-	 * element, the nearest must keep it: an element nothing links to could
+	 * element, the nearest that can must keep it (force: in place of a link
+	 * whose target stays reachable): an element nothing links to could
 	 * never be found.
 	 */
 	for (int layer = toplayer; layer >= 0; layer--)
@@ -383,8 +727,8 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 		for (int i = 0; i < nlinks[layer]; i++)
 			linked |= HnswAddBacklink(index, d, m, &layerlinks[layer][i], layer, &tid, vec,
 									  false);
-		if (!linked && nlinks[layer] > 0)
-			HnswAddBacklink(index, d, m, &layerlinks[layer][0], layer, &tid, vec, true);
+		for (int i = 0; !linked && i < nlinks[layer]; i++)
+			linked = HnswAddBacklink(index, d, m, &layerlinks[layer][i], layer, &tid, vec, true);
 	}
 
 	UnlockPage(index, HNSW_UPDATE_LOCK, lockmode);
