@@ -146,12 +146,21 @@ HnswSelectNeighbors(const HnswDistance *d, HnswCandidate *cands, int ncands,
 	return count;
 }
 
-/* qsort order of candidates: nearest first */
+/*
+ * qsort order of candidates: nearest first, ties by idx (every caller sets
+ * it: a node number, or the candidate's place before sorting).  Copies of
+ * one vector tie, and the heuristic keeps only some of them
+ * (HnswSelectNeighbors): the ones a list already had, or the older nodes,
+ * win over a newcomer, so that links to copies do not churn until some copy
+ * has none left.
+ */
 int
 HnswCandidateCmp(const void *a, const void *b)
 {
-	float		da = ((const HnswCandidate *) a)->dist;
-	float		db = ((const HnswCandidate *) b)->dist;
+	const HnswCandidate *ca = (const HnswCandidate *) a;
+	const HnswCandidate *cb = (const HnswCandidate *) b;
 
-	return da < db ? -1 : (da > db ? 1 : 0);
+	if (ca->dist != cb->dist)
+		return ca->dist < cb->dist ? -1 : 1;
+	return ca->idx < cb->idx ? -1 : (ca->idx > cb->idx ? 1 : 0);
 }
