@@ -70,6 +70,15 @@ FROM $queries q;}))
 	return $total ? $hits / $total : 0;
 }
 
+# SQL for a table NAME (id, v vector(3)) of N rows uniform in [0, 1)^3.
+sub random_rows_sql
+{
+	my ($name, $n) = @_;
+	return qq{CREATE TABLE $name (id int, v vector(3));
+INSERT INTO $name SELECT i, ARRAY[random(), random(), random()]
+	FROM generate_series(1, $n) i;};
+}
+
 # The plan of a kNN query on TABLE must be the index scan.
 sub uses_index
 {
@@ -167,11 +176,9 @@ for my $table ('ip_serial', 'ip_parallel')
 # 2. Vacuum of 75% at m = 4, ef_construction = 8.
 #-------------------------------------------------------------------------
 $node->safe_psql(
-	'postgres', q{
+	'postgres', qq{
 SELECT setseed(0.42);
-CREATE TABLE sparse75 (id int, v vector(3));
-INSERT INTO sparse75 SELECT i, ARRAY[random(), random(), random()]
-	FROM generate_series(1, 10000) i;
+@{[ random_rows_sql('sparse75', 10000) ]}
 CREATE TABLE q3 AS SELECT i AS id, ARRAY[random(), random(), random()]::vector(3) AS v
 	FROM generate_series(1, 50) i;
 CREATE INDEX sparse75_idx ON sparse75 USING hnsw (v vector_l2_ops)
@@ -267,18 +274,14 @@ cmp_ok($blocks / $elements, '<=', 30,
 # 4. Copies.
 #-------------------------------------------------------------------------
 $node->safe_psql(
-	'postgres', q{
+	'postgres', qq{
 SELECT setseed(0.3);
-CREATE TABLE ones (id int, v vector(3));
-INSERT INTO ones SELECT i, ARRAY[random(), random(), random()]
-	FROM generate_series(1, 1000) i;
+@{[ random_rows_sql('ones', 1000) ]}
 INSERT INTO ones SELECT 1000 + i, '[1,1,1]' FROM generate_series(1, 20) i;
 CREATE INDEX ones_idx ON ones USING hnsw (v vector_l2_ops);
 CREATE TABLE five AS SELECT j, ARRAY[random(), random(), random()]::vector(3) AS v
 	FROM generate_series(1, 5) j;
-CREATE TABLE copies (id int, v vector(3));
-INSERT INTO copies SELECT i, ARRAY[random(), random(), random()]
-	FROM generate_series(1, 9000) i;
+@{[ random_rows_sql('copies', 9000) ]}
 INSERT INTO copies SELECT 9000 + i, (SELECT v FROM five WHERE j = 1 + i % 5)
 	FROM generate_series(1, 1000) i ORDER BY random();
 CREATE INDEX copies_idx ON copies USING hnsw (v vector_l2_ops);
