@@ -165,10 +165,11 @@ has_room(VacuumState *vs, ItemPointer tid, int layer)
  * HNSW_REPAIR_WEIGHED live links (a list is kept nearest first, but for the
  * back-links appended since; the others stay unweighed), HNSW_REPAIR_TRIES
  * live links of each deleted one, and as many offers weighed per free
- * slot.  A
- * new neighbour with a free slot gets a link back; the others are left
- * alone (re-selecting their full lists is what made vacuum slower than a
- * REINDEX), and reconnect_orphans() catches what loses its last way in.
+ * slot.  Each
+ * new neighbour is offered a link back, as an insert would do: the element
+ * may have lost its in-links with the deleted ones, and with one left a
+ * later insert's re-selection could take it (reconnect_orphans() catches
+ * only what has none left when vacuum ends).
  */
 static void
 repair_layer(VacuumState *vs, ItemPointer etid, const void *evec, int layer, int cap,
@@ -294,7 +295,7 @@ repair_layer(VacuumState *vs, ItemPointer etid, const void *evec, int layer, int
 	{
 		int			ci = cands[chosen[j]].idx;
 
-		if (!kept[ci] && has_room(vs, &newlinks[j], layer))
+		if (!kept[ci])
 			HnswAddBacklink(vs->index, &vs->dist, m, &newlinks[j], layer, etid, evec, false);
 	}
 }
@@ -449,11 +450,18 @@ reconnect_orphans(VacuumState *vs)
 				nfound = HnswSearchDisk(vs->index, &vs->dist, m, vec, &meta.entry,
 										meta.entry_level, meta.ef_construction, &found, NULL);
 				/*
-				 * The nearest keeps it even against the heuristic, but for
-				 * inner product, where that would cost the hubs' links (see
-				 * hnsw_index_check in README.md).
+				 * Linked first from those of the nearest with a free slot: an
+				 * append takes no link from anyone.  Failing that, from the
+				 * nearest even against the heuristic, but for inner product,
+				 * where that would cost the hubs' links (see hnsw_index_check
+				 * in README.md); re-selecting a full list can drop another
+				 * element's last in-link, and the next round must catch it.
 				 */
 				for (int i = 0; i < Min(nfound, m); i++)
+					if (!ItemPointerEquals(&found[i].tid, &tid) && has_room(vs, &found[i].tid, 0))
+						linked |= HnswAddBacklink(vs->index, &vs->dist, m, &found[i].tid, 0,
+												  &tid, vec, false);
+				for (int i = 0; i < Min(nfound, m) && !linked; i++)
 					if (!ItemPointerEquals(&found[i].tid, &tid))
 						linked |= HnswAddBacklink(vs->index, &vs->dist, m, &found[i].tid, 0,
 												  &tid, vec,
