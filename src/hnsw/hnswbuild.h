@@ -33,6 +33,7 @@ typedef struct BuildGraph
 	int32		nnodes;
 	bool		full;			/* an allocation failed */
 	Size		used;			/* bytes of the node area in use */
+	float		max_sqnorm;		/* inner product: largest |v|^2 inserted (read unlocked) */
 
 	/* set at creation, read-only after */
 	LWLock		entry_lock;		/* held by an insert that may raise the entry */
@@ -56,7 +57,7 @@ typedef struct BuildNode
 	uint16		payload_size;	/* bytes of the payload */
 	ItemPointerData itid;		/* on-disk TID, set before writing */
 	LWLock		lock;			/* guards the neighbour lists */
-	/* uint16 counts[level+1], int32 links[], the payload follow */
+	/* uint16 counts[level+1], int32 links[], float sqnorm, the payload follow */
 } BuildNode;
 
 #define NODE_HEADER_SIZE		MAXALIGN(sizeof(BuildNode))
@@ -65,7 +66,7 @@ static inline Size
 node_size(int m, int level, Size payload_size)
 {
 	return MAXALIGN(NODE_HEADER_SIZE + HnswCountsSize(level) +
-					sizeof(int32) * HnswTotalLinks(m, level) + payload_size);
+					sizeof(int32) * HnswTotalLinks(m, level) + sizeof(float) + payload_size);
 }
 
 static inline BuildNode *
@@ -90,18 +91,23 @@ node_links(BuildGraph *g, BuildNode *node, int layer)
 	return links + (layer == 0 ? 0 : 2 * g->m + (layer - 1) * g->m);
 }
 
+/*
+ * The payload; the float just before it holds its squared norm under inner
+ * product (the construction distance reads it from the payload's address).
+ */
 static inline char *
 node_payload(BuildGraph *g, BuildNode *node)
 {
 	return (char *) node_counts(node) + HnswCountsSize(node->level) +
-		sizeof(int32) * HnswTotalLinks(g->m, node->level);
+		sizeof(int32) * HnswTotalLinks(g->m, node->level) + sizeof(float);
 }
 
 /* Per-process state of inserting into the graph. */
 typedef struct BuildLocal
 {
 	BuildGraph *g;
-	HnswDistance dist;
+	HnswDistance dist;			/* the index's distance (for pages) */
+	HnswDistance cdist;			/* the construction distance (in memory) */
 	uint32	   *visited;		/* epoch tag per node */
 	int32		visited_cap;
 	uint32		epoch;

@@ -13,6 +13,9 @@
  */
 #include "hnsw/hnswbuild.h"
 
+#include <float.h>
+#include <math.h>
+
 #include "miscadmin.h"
 
 /* Lay out an arena of size bytes at g. */
@@ -90,12 +93,77 @@ node_unlock(BuildGraph *g, BuildNode *node)
 		LWLockRelease(&node->lock);
 }
 
+/*
+ * The construction distance.  The graph is built with the index's distance,
+ * but for inner product, which is not a metric: the heuristic then prunes
+ * nearly every link (HnswSelectNeighbors), and vectors of small norm are
+ * nobody's near neighbour and stay unreachable.  Under inner product the
+ * graph is built instead in the space where every vector v becomes
+ * v' = (v, sqrt(M^2 - |v|^2)), M the largest norm (Bachrach et al., 2014):
+ * all v' lie on one sphere, L2 there is a metric, and a query q' = (q, 0)
+ * is ordered by it as by -q.v, so the scans' inner-product search walks a
+ * graph made for it.  |a' - b'|^2 = 2M^2 - 2a.b - 2 sqrt((M^2 - |a|^2)
+ * (M^2 - |b|^2)) needs only the inner product and the two norms, kept
+ * beside each payload.  M is the largest norm inserted so far: each insert
+ * raises it before its search, so every root is real.
+ */
+static const BuildGraph *xbox_graph;	/* this process's graph */
+static HnswPayloadKernel xbox_inner;	/* the type's inner product */
+
+static inline float
+payload_sqnorm(const void *payload)
+{
+	float		n;
+
+	memcpy(&n, (const char *) payload - sizeof(float), sizeof(float));
+	return n;
+}
+
+static float
+xbox_distance(const void *a, const void *b, int len)
+{
+	double		m2 = *(volatile const float *) &xbox_graph->max_sqnorm;
+	double		ab = xbox_inner(a, b, len);
+	double		rest = (m2 - payload_sqnorm(a)) * (m2 - payload_sqnorm(b));
+	double		r = 2.0 * (m2 - ab - sqrt(Max(rest, 0.0)));
+
+	return (float) Max(r, 0.0);
+}
+
+/* Set the node's squared norm and raise the graph's largest (inner product). */
+static void
+note_norm(BuildLocal *bl, char *payload)
+{
+	BuildGraph *g = bl->g;
+	float		n = bl->dist.kernel(payload, payload, bl->dist.len);
+
+	if (!isfinite(n))
+		n = FLT_MAX;
+	memcpy(payload - sizeof(float), &n, sizeof(float));
+	if (n > g->max_sqnorm)
+	{
+		SpinLockAcquire(&g->mutex);
+		if (n > g->max_sqnorm)
+			g->max_sqnorm = n;
+		SpinLockRelease(&g->mutex);
+	}
+}
+
 void
 HnswLocalInit(BuildLocal *bl, BuildGraph *g, Relation index, uint64 seed)
 {
 	memset(bl, 0, sizeof(BuildLocal));
 	bl->g = g;
 	HnswInitDistance(&bl->dist, index, g->dims, g->m);
+	bl->cdist = bl->dist;
+	if (bl->dist.metric == HNSW_METRIC_IP)
+	{
+		xbox_graph = g;
+		xbox_inner = bl->dist.kernel;
+		bl->cdist.kernel = xbox_distance;
+		bl->cdist.negate = false;
+		bl->cdist.metric = HNSW_METRIC_L2;	/* a metric: the plain heuristic */
+	}
 	bl->visited_cap = 1024;
 	bl->visited = palloc0(sizeof(uint32) * bl->visited_cap);
 	bl->linkbuf = palloc(sizeof(int32) * HnswLayerCapacity(g->m, 0));
@@ -173,7 +241,7 @@ mem_search_layer(BuildLocal *bl, const void *q, HnswCandidate *entries, int nent
 				__builtin_prefetch(node_payload(g, graph_node(g, bl->linkbuf[i + 1])));
 			if (!visit(bl, e))
 				continue;
-			ec.dist = HnswDist(&bl->dist, q, node_payload(g, graph_node(g, e)));
+			ec.dist = HnswDist(&bl->cdist, q, node_payload(g, graph_node(g, e)));
 			if (result->size < ef || ec.dist < HnswHeapTop(result)->dist)
 			{
 				ec.idx = e;
@@ -196,7 +264,7 @@ mem_select(BuildLocal *bl, HnswCandidate *cands, int ncands, int keep, int32 *ou
 
 	for (int i = 0; i < ncands; i++)
 		vecs[i] = node_payload(bl->g, graph_node(bl->g, cands[i].idx));
-	HnswSelectNeighbors(&bl->dist, cands, ncands, vecs, keep, selected);
+	HnswSelectNeighbors(&bl->cdist, cands, ncands, vecs, keep, selected);
 	for (int i = 0; i < ncands; i++)
 		if (selected[i])
 			out[nsel++] = cands[i].idx;
@@ -226,10 +294,10 @@ mem_add_backlink(BuildLocal *bl, int32 s, int32 n, int layer)
 		for (int i = 0; i < cap; i++)
 		{
 			cands[i].idx = links[i];
-			cands[i].dist = HnswDist(&bl->dist, svec, node_payload(g, graph_node(g, links[i])));
+			cands[i].dist = HnswDist(&bl->cdist, svec, node_payload(g, graph_node(g, links[i])));
 		}
 		cands[cap].idx = n;
-		cands[cap].dist = HnswDist(&bl->dist, svec, node_payload(g, graph_node(g, n)));
+		cands[cap].dist = HnswDist(&bl->cdist, svec, node_payload(g, graph_node(g, n)));
 		qsort(cands, cap + 1, sizeof(HnswCandidate), HnswCandidateCmp);
 		counts[layer] = mem_select(bl, cands, cap + 1, cap, links);
 		pfree(cands);
@@ -256,6 +324,9 @@ HnswMemInsert(BuildLocal *bl, int32 n)
 	int32	   *sel = palloc(sizeof(int32) * HnswLayerCapacity(g->m, 0) * (level + 1));
 	int		   *nsel = palloc0(sizeof(int) * (level + 1));
 	int			toplayer;
+
+	if (bl->dist.metric == HNSW_METRIC_IP)
+		note_norm(bl, (char *) q);
 
 	SpinLockAcquire(&g->mutex);
 	ep = g->entry;
@@ -294,7 +365,7 @@ HnswMemInsert(BuildLocal *bl, int32 n)
 
 	/* greedy descent above the node's level, but for the last layer */
 	cur.idx = ep;
-	cur.dist = HnswDist(&bl->dist, q, node_payload(g, graph_node(g, ep)));
+	cur.dist = HnswDist(&bl->cdist, q, node_payload(g, graph_node(g, ep)));
 	for (int layer = eplevel; layer > level + 1; layer--)
 	{
 		bool		changed = true;
@@ -311,7 +382,7 @@ HnswMemInsert(BuildLocal *bl, int32 n)
 			node_unlock(g, cn);
 			for (int i = 0; i < cnt; i++)
 			{
-				float		dd = HnswDist(&bl->dist, q,
+				float		dd = HnswDist(&bl->cdist, q,
 										  node_payload(g, graph_node(g, bl->linkbuf[i])));
 
 				if (dd < cur.dist)
@@ -411,7 +482,7 @@ link_to(BuildLocal *bl, int32 r, int32 u, int32 *indegree)
 		slinks[(*scount)++] = u;
 	else
 	{
-		float		udist = HnswDist(&bl->dist, node_payload(g, s),
+		float		udist = HnswDist(&bl->cdist, node_payload(g, s),
 									 node_payload(g, graph_node(g, u)));
 
 		for (int i = 0; i < *scount; i++)
@@ -420,7 +491,7 @@ link_to(BuildLocal *bl, int32 r, int32 u, int32 *indegree)
 
 			if (indegree[slinks[i]] < 2)
 				continue;
-			dd = HnswDist(&bl->dist, node_payload(g, s),
+			dd = HnswDist(&bl->cdist, node_payload(g, s),
 						  node_payload(g, graph_node(g, slinks[i])));
 			if (dd > udist && (victim < 0 || dd > victim_dist))
 			{
@@ -531,7 +602,7 @@ HnswGraphConnect(BuildLocal *bl)
 		for (int i = 0; i < cnt; i++)
 		{
 			cands[i].idx = node_links(g, node, 0)[i];
-			cands[i].dist = HnswDist(&bl->dist, node_payload(g, node),
+			cands[i].dist = HnswDist(&bl->cdist, node_payload(g, node),
 									 node_payload(g, graph_node(g, cands[i].idx)));
 		}
 		qsort(cands, cnt, sizeof(HnswCandidate), HnswCandidateCmp);
@@ -561,7 +632,7 @@ HnswGraphConnect(BuildLocal *bl)
 				continue;
 			q = node_payload(g, graph_node(g, u));
 			ep.idx = g->entry;
-			ep.dist = HnswDist(&bl->dist, q, node_payload(g, graph_node(g, g->entry)));
+			ep.dist = HnswDist(&bl->cdist, q, node_payload(g, graph_node(g, g->entry)));
 			mem_search_layer(bl, q, &ep, 1, g->efc, 0, &cand, &result);
 			/* result is a max-heap: it comes out farthest first */
 			nres = result.size;

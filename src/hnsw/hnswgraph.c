@@ -7,7 +7,8 @@
  * The levels follow the paper's distribution (mL = 1 / ln m).  Neighbours
  * are chosen with its heuristic: a candidate is kept only when it is closer
  * to the new node than to every neighbour kept before it, which keeps
- * links spread in all directions.  The search is in hnswsearch.c, link
+ * links spread in all directions; copies of one vector and inner product
+ * get the changes told at HnswSelectNeighbors.  The search is in hnswsearch.c, link
  * maintenance on disk in hnswlinks.c, the in-memory build in
  * hnswbuildgraph.c.
  *-------------------------------------------------------------------------
@@ -44,15 +45,51 @@ HnswRandomLevel(int m, double u)
 /* neighbour selection --------------------------------------------------- */
 
 /*
- * The paper's heuristic.  cands[] is sorted nearest first, dist being the
- * distance to the new node; vecs[i] is the vector of cands[i].  Marks up to
- * keep candidates in selected[] and returns how many.
+ * Whether candidates i and j are copies of one vector.  Copies are at the
+ * same distance from anything, q included, so the distances are compared
+ * first and the payloads only on a tie: bytes when payloads have one size,
+ * else by distance (a copy is as far from c as c is from itself).
+ */
+static bool
+same_point(const HnswDistance *d, const HnswCandidate *cands, const void **vecs, int i, int j,
+		   float dij)
+{
+	if (cands[i].dist != cands[j].dist)
+		return false;
+	if (d->min_payload == d->max_payload)
+		return memcmp(vecs[i], vecs[j], d->max_payload) == 0;
+	return dij == HnswDist(d, vecs[i], vecs[i]);
+}
+
+/*
+ * The paper's heuristic, with two changes.  cands[] is sorted nearest
+ * first, dist being the distance to the new node q; vecs[i] is the vector
+ * of cands[i].  Marks up to keep candidates in selected[] and returns how
+ * many.
+ *
+ * Copies: a candidate that is a copy of a kept one is kept only while the
+ * list holds fewer than Max(1, keep / 4) such extra copies (m / 2 on layer
+ * 0).  When q is itself a copy, its copies are at distance 0 (or the
+ * metric's least) and prune nothing (ties keep a candidate), so without the
+ * cap a group of copies would fill each other's lists and cut itself off
+ * from the rest of the graph.
+ *
+ * Inner product: the rule "keep c only if it is nearer to q than to every
+ * kept s" assumes a metric.  Under negative inner product dist(c, s) is
+ * -c.s, which a kept neighbour of large norm makes smaller than -c.q for
+ * nearly every c, so a list ends with one or two links, all to the few
+ * vectors of largest norm.  There the slots the rule leaves empty are
+ * filled with the nearest candidates it pruned (copies still capped).  The
+ * build does not come here with inner product: it selects under a metric
+ * (hnswbuildgraph.c, "construction distance").
  */
 int
 HnswSelectNeighbors(const HnswDistance *d, HnswCandidate *cands, int ncands,
 					const void **vecs, int keep, bool *selected)
 {
 	int			count = 0;
+	int			ncopies = 0;
+	int			maxcopies = Max(1, keep / 4);
 	int		   *chosen = palloc(sizeof(int) * Max(keep, 1));
 
 	/* no more candidates than room: keep them all, as the paper's variant does */
@@ -66,31 +103,64 @@ HnswSelectNeighbors(const HnswDistance *d, HnswCandidate *cands, int ncands,
 	for (int i = 0; i < ncands && count < keep; i++)
 	{
 		bool		good = true;
+		bool		copy = false;
 
-		for (int j = 0; j < count; j++)
+		for (int j = 0; j < count && good; j++)
 		{
-			if (HnswDist(d, vecs[i], vecs[chosen[j]]) < cands[i].dist)
-			{
+			float		dd = HnswDist(d, vecs[i], vecs[chosen[j]]);
+
+			if (dd < cands[i].dist)
 				good = false;
-				break;
-			}
+			else if (!copy)
+				copy = same_point(d, cands, vecs, i, chosen[j], dd);
 		}
+		if (good && copy && ncopies >= maxcopies)
+			good = false;
 		if (good)
 		{
 			selected[i] = true;
 			chosen[count++] = i;
+			ncopies += copy;
+		}
+	}
+	if (d->metric == HNSW_METRIC_IP)
+	{
+		for (int i = 0; i < ncands && count < keep; i++)
+		{
+			bool		copy = false;
+
+			if (selected[i])
+				continue;
+			for (int j = 0; j < count && !copy; j++)
+				copy = cands[i].dist == cands[chosen[j]].dist &&
+					same_point(d, cands, vecs, i, chosen[j],
+							   HnswDist(d, vecs[i], vecs[chosen[j]]));
+			if (copy && ncopies >= maxcopies)
+				continue;
+			selected[i] = true;
+			chosen[count++] = i;
+			ncopies += copy;
 		}
 	}
 	pfree(chosen);
 	return count;
 }
 
-/* qsort order of candidates: nearest first */
+/*
+ * qsort order of candidates: nearest first, ties by idx (every caller sets
+ * it: a node number, or the candidate's place before sorting).  Copies of
+ * one vector tie, and the heuristic keeps only some of them
+ * (HnswSelectNeighbors): the ones a list already had, or the older nodes,
+ * win over a newcomer, so that links to copies do not churn until some copy
+ * has none left.
+ */
 int
 HnswCandidateCmp(const void *a, const void *b)
 {
-	float		da = ((const HnswCandidate *) a)->dist;
-	float		db = ((const HnswCandidate *) b)->dist;
+	const HnswCandidate *ca = (const HnswCandidate *) a;
+	const HnswCandidate *cb = (const HnswCandidate *) b;
 
-	return da < db ? -1 : (da > db ? 1 : 0);
+	if (ca->dist != cb->dist)
+		return ca->dist < cb->dist ? -1 : 1;
+	return ca->idx < cb->idx ? -1 : (ca->idx > cb->idx ? 1 : 0);
 }

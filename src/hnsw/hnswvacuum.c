@@ -6,10 +6,11 @@
  *    From then on searches follow it but never return it, and inserts
  *    never link to it.
  * 2. Repair (under the exclusive update lock, so no insert runs): every
- *    live element that links to a deleted one gets its list re-selected
- *    from its live links and the live links of the deleted ones it had —
- *    a local repair, no graph search.  If the entry point was deleted, the
- *    live element of the highest level found in this pass replaces it.
+ *    live element that links to a deleted one keeps its live links and
+ *    fills the freed slots from the live elements the deleted ones lead to
+ *    (repair_layer) — a local repair, no graph search.  If the entry point
+ *    was deleted, the live element of the highest level found in this pass
+ *    replaces it.
  * 3. Free: the deleted elements' line pointers are set unused (offsets of
  *    the others do not move) and their pages' free space goes to the free
  *    space map, where inserts look first.
@@ -30,6 +31,16 @@
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+
+/*
+ * Repair's reach (repair_layer): how many deleted elements deep it looks for
+ * replacements, how many live links of each deleted one it offers (and how
+ * many offers it weighs per free slot), and how many kept links it weighs
+ * them against.
+ */
+#define HNSW_REPAIR_HOPS			2
+#define HNSW_REPAIR_TRIES			4
+#define HNSW_REPAIR_WEIGHED			8
 
 typedef struct VacuumState
 {
@@ -99,110 +110,193 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *callback_s
 	}
 }
 
-/* Re-select one layer's links of element etid (vector evec). */
+/*
+ * Copy into out[] the links on a layer of the element at tid, if it is
+ * still there; returns how many.
+ */
+static int
+read_links(VacuumState *vs, ItemPointer tid, int layer, ItemPointerData *out)
+{
+	Buffer		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, ItemPointerGetBlockNumber(tid),
+										 RBM_NORMAL, vs->bas);
+	HnswElementTuple tup;
+	int			n = 0;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
+	if (tup != NULL && tup->level >= layer)
+	{
+		n = Min(HnswElementCounts(tup)[layer], HnswTupleCapacity(tup, vs->meta.m, layer));
+		memcpy(out, HnswElementLinks(tup, vs->meta.m, layer), sizeof(ItemPointerData) * n);
+	}
+	UnlockReleaseBuffer(buf);
+	return n;
+}
+
+/*
+ * Whether the element at tid has a free link slot on a layer (and is not
+ * deleted): a back-link to it is then a plain append.
+ */
+static bool
+has_room(VacuumState *vs, ItemPointer tid, int layer)
+{
+	Buffer		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, ItemPointerGetBlockNumber(tid),
+										 RBM_NORMAL, vs->bas);
+	HnswElementTuple tup;
+	bool		room;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
+	room = tup != NULL && tup->level >= layer && !(tup->flags & HNSW_ELEMENT_DELETED) &&
+		HnswElementCounts(tup)[layer] < HnswTupleCapacity(tup, vs->meta.m, layer);
+	UnlockReleaseBuffer(buf);
+	return room;
+}
+
+/*
+ * Repair one layer's list of the live element etid (vector evec), which
+ * links to deleted elements.  Local, without a search: the live links stay
+ * (the heuristic chose them, and nothing they lead to has gone), and each
+ * slot a deleted link frees is offered to the live elements the deleted
+ * ones lead to, directly or through other deleted ones (HNSW_REPAIR_HOPS
+ * deep: with most of a neighbourhood deleted, one hop finds too few).  The
+ * offers are taken nearest first with the selection heuristic against the
+ * links kept nearer than them.  What it reads bounds its cost: the first
+ * HNSW_REPAIR_WEIGHED live links (a list is kept nearest first, but for the
+ * back-links appended since; the others stay unweighed), HNSW_REPAIR_TRIES
+ * live links of each deleted one, and as many offers weighed per free
+ * slot.  Each
+ * new neighbour is offered a link back, as an insert would do: the element
+ * may have lost its in-links with the deleted ones, and with one left a
+ * later insert's re-selection could take it (reconnect_orphans() catches
+ * only what has none left when vacuum ends).
+ */
 static void
 repair_layer(VacuumState *vs, ItemPointer etid, const void *evec, int layer, int cap,
 			 const ItemPointerData *links, int nlinks)
 {
 	int			m = vs->meta.m;
-	int			maxcands = nlinks * (HnswLayerCapacity(m, 0) + 1);
+	int			lcap = HnswLayerCapacity(m, 0);
+	int			maxcands = cap * HNSW_REPAIR_TRIES + nlinks;
 	HnswCandidate *cands = palloc(sizeof(HnswCandidate) * maxcands);
 	char	   *vecs = palloc(vs->dist.max_payload * maxcands);
-	const void **cvecs = palloc(sizeof(void *) * maxcands);
-	bool	   *selected = palloc(sizeof(bool) * maxcands);
-	ItemPointerData *dlinks = palloc(sizeof(ItemPointerData) * HnswLayerCapacity(m, 0));
+	bool	   *kept = palloc(sizeof(bool) * maxcands);
+	int		   *chosen = palloc(sizeof(int) * maxcands);
+	ItemPointerData *frontier = palloc(sizeof(ItemPointerData) * lcap * (lcap + 1));
+	ItemPointerData *next = palloc(sizeof(ItemPointerData) * lcap * (lcap + 1));
+	ItemPointerData *dlinks = palloc(sizeof(ItemPointerData) * lcap);
 	ItemPointerData *newlinks = palloc(sizeof(ItemPointerData) * cap);
 	HnswVisited seen;
+	int			nfrontier = 0;
 	int			ncands = 0;
+	int			nkept = 0;
 	int			nsel = 0;
+	int			nnew = 0;
+	int			tries = 0;
+	int			nweighed = 0;
+	int			nforced = 0;
+	ItemPointerData *forced = palloc(sizeof(ItemPointerData) * lcap);
 
-	HnswVisitedInit(&seen, maxcands);
+	HnswVisitedInit(&seen, maxcands * 4);
 	HnswVisitedAdd(&seen, etid);
 
+	/* the live links, and the first ring of deleted ones */
 	for (int i = 0; i < nlinks; i++)
 	{
-		int			nd = 0;
+		ItemPointer t = (ItemPointer) &links[i];
 
-		if (!is_deleted(vs, (ItemPointer) &links[i]))
+		if (!HnswVisitedAdd(&seen, t))
+			continue;
+		if (is_deleted(vs, t))
+			frontier[nfrontier++] = *t;
+		else if (nweighed >= HNSW_REPAIR_WEIGHED)
+			forced[nforced++] = *t;
+		else if (HnswReadElementPayload(vs->index, &vs->dist, m, t,
+										HnswPayloadAt(&vs->dist, vecs, ncands)))
 		{
-			dlinks[0] = links[i];
-			nd = 1;
-		}
-		else
-		{
-			/* a deleted neighbour: offer its own live neighbours instead */
-			Buffer		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM,
-												 ItemPointerGetBlockNumber(&links[i]),
-												 RBM_NORMAL, vs->bas);
-			HnswElementTuple tup;
-
-			LockBuffer(buf, BUFFER_LOCK_SHARE);
-			tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(&links[i]));
-			if (tup != NULL && tup->level >= layer)
-			{
-				nd = Min(HnswElementCounts(tup)[layer], HnswTupleCapacity(tup, m, layer));
-				memcpy(dlinks, HnswElementLinks(tup, m, layer), sizeof(ItemPointerData) * nd);
-			}
-			UnlockReleaseBuffer(buf);
-		}
-
-		for (int j = 0; j < nd && ncands < maxcands; j++)
-		{
-			char	   *v = HnswPayloadAt(&vs->dist, vecs, ncands);
-
-			if (is_deleted(vs, &dlinks[j]) || !HnswVisitedAdd(&seen, &dlinks[j]))
-				continue;
-			if (!HnswReadElementPayload(vs->index, &vs->dist, m, &dlinks[j], v))
-				continue;
-			cands[ncands].tid = dlinks[j];
-			cands[ncands].idx = ncands;
-			cands[ncands].dist = HnswDist(&vs->dist, evec, v);
-			ncands++;
+			kept[ncands] = true;
+			cands[ncands++].tid = *t;
+			nweighed++;
 		}
 	}
 
-	if (ncands > 0)
+	nkept = nweighed + nforced;
+
+	/* what the deleted ones lead to, through at most HNSW_REPAIR_HOPS of them */
+	for (int hop = 0; hop < HNSW_REPAIR_HOPS && nfrontier > 0 && ncands < maxcands; hop++)
 	{
-		HnswCandidate *sorted = palloc(sizeof(HnswCandidate) * ncands);
+		int			nnext = 0;
 
-		memcpy(sorted, cands, sizeof(HnswCandidate) * ncands);
-		/* insertion sort: lists are short */
-		for (int i = 1; i < ncands; i++)
+		for (int f = 0; f < nfrontier && ncands < maxcands; f++)
 		{
-			HnswCandidate c = sorted[i];
-			int			j = i - 1;
+			int			nd = read_links(vs, &frontier[f], layer, dlinks);
+			int			taken = 0;
 
-			while (j >= 0 && sorted[j].dist > c.dist)
+			for (int j = 0; j < nd && ncands < maxcands && taken < HNSW_REPAIR_TRIES; j++)
 			{
-				sorted[j + 1] = sorted[j];
-				j--;
+				if (!HnswVisitedAdd(&seen, &dlinks[j]))
+					continue;
+				if (is_deleted(vs, &dlinks[j]))
+				{
+					if (nnext < lcap * (lcap + 1))
+						next[nnext++] = dlinks[j];
+				}
+				else if (HnswReadElementPayload(vs->index, &vs->dist, m, &dlinks[j],
+												HnswPayloadAt(&vs->dist, vecs, ncands)))
+				{
+					kept[ncands] = false;
+					cands[ncands++].tid = dlinks[j];
+					taken++;
+				}
 			}
-			sorted[j + 1] = c;
 		}
-		for (int i = 0; i < ncands; i++)
-			cvecs[i] = HnswPayloadAt(&vs->dist, vecs, sorted[i].idx);
-		HnswSelectNeighbors(&vs->dist, sorted, ncands, cvecs, cap, selected);
-		for (int i = 0; i < ncands; i++)
-			if (selected[i])
-				newlinks[nsel++] = sorted[i].tid;
+		memcpy(frontier, next, sizeof(ItemPointerData) * nnext);
+		nfrontier = nnext;
 	}
+
+	/* nearest first, each knowing its vector */
+	for (int i = 0; i < ncands; i++)
+	{
+		cands[i].idx = i;
+		cands[i].dist = HnswDist(&vs->dist, evec, HnswPayloadAt(&vs->dist, vecs, i));
+	}
+	qsort(cands, ncands, sizeof(HnswCandidate), HnswCandidateCmp);
+
+	for (int i = 0; i < ncands; i++)
+	{
+		int			ci = cands[i].idx;
+		bool		good = true;
+
+		if (!kept[ci])
+		{
+			if (nkept + nnew >= cap || tries >= (cap - nkept) * HNSW_REPAIR_TRIES)
+				continue;
+			tries++;
+			for (int j = 0; j < nsel && good; j++)
+				good = HnswDist(&vs->dist, HnswPayloadAt(&vs->dist, vecs, ci),
+								HnswPayloadAt(&vs->dist, vecs, cands[chosen[j]].idx)) >=
+					cands[i].dist;
+			if (!good)
+				continue;
+			nnew++;
+		}
+		chosen[nsel] = i;
+		newlinks[nsel++] = cands[i].tid;
+	}
+
+	/* the links kept unweighed go last, as they came */
+	for (int i = 0; i < nforced; i++)
+		newlinks[nsel + i] = forced[i];
 
 	/* no insert runs now (exclusive update lock): write unconditionally */
-	HnswReplaceLinks(vs->index, m, etid, layer, NULL, 0, newlinks, nsel);
+	HnswReplaceLinks(vs->index, m, etid, layer, NULL, 0, newlinks, nsel + nforced);
 
-	/*
-	 * The element may have lost its in-links with the deleted ones: each new
-	 * neighbour is offered a link back, as an insert would do, so that the
-	 * element stays reachable.
-	 */
-	for (int i = 0; i < nsel; i++)
+	for (int j = 0; j < nsel; j++)
 	{
-		bool		known = false;
+		int			ci = cands[chosen[j]].idx;
 
-		for (int j = 0; j < nlinks && !known; j++)
-			known = ItemPointerEquals(&newlinks[i], (ItemPointer) &links[j]);
-		if (!known)
-			HnswAddBacklink(vs->index, &vs->dist, m, &newlinks[i], layer, etid, evec, false);
+		if (!kept[ci])
+			HnswAddBacklink(vs->index, &vs->dist, m, &newlinks[j], layer, etid, evec, false);
 	}
 }
 
@@ -356,11 +450,18 @@ reconnect_orphans(VacuumState *vs)
 				nfound = HnswSearchDisk(vs->index, &vs->dist, m, vec, &meta.entry,
 										meta.entry_level, meta.ef_construction, &found, NULL);
 				/*
-				 * The nearest keeps it even against the heuristic, but for
-				 * inner product, where that would cost the hubs' links (see
-				 * hnsw_index_check in README.md).
+				 * Linked first from those of the nearest with a free slot: an
+				 * append takes no link from anyone.  Failing that, from the
+				 * nearest even against the heuristic, but for inner product,
+				 * where that would cost the hubs' links (see hnsw_index_check
+				 * in README.md); re-selecting a full list can drop another
+				 * element's last in-link, and the next round must catch it.
 				 */
 				for (int i = 0; i < Min(nfound, m); i++)
+					if (!ItemPointerEquals(&found[i].tid, &tid) && has_room(vs, &found[i].tid, 0))
+						linked |= HnswAddBacklink(vs->index, &vs->dist, m, &found[i].tid, 0,
+												  &tid, vec, false);
+				for (int i = 0; i < Min(nfound, m) && !linked; i++)
 					if (!ItemPointerEquals(&found[i].tid, &tid))
 						linked |= HnswAddBacklink(vs->index, &vs->dist, m, &found[i].tid, 0,
 												  &tid, vec,
