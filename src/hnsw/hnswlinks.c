@@ -462,6 +462,17 @@ reselect(Relation index, const HnswDistance *d, int m, ItemPointer tid, int laye
 	for (int i = 0; i < rs.ncands; i++)
 		if (rs.keep[i] && i != rs.qpos)
 			cover_from(&rs, i);
+
+	/*
+	 * Under inner product the selection fills every slot with the nearest
+	 * candidates, and paths between them say little about what a search
+	 * reaches (no metric): a full list drops its farthest links as they
+	 * come, as it did before paths were kept, and vacuum's reconnect is
+	 * what relinks an element left without an in-link.
+	 */
+	if (d->metric == HNSW_METRIC_IP)
+		for (int i = 0; i < rs.ncands; i++)
+			rs.covered[i] = true;
 	for (int i = 0; i < rs.ncands; i++)
 	{
 		if (rs.keep[i] || rs.covered[i] || i == rs.qpos || rs.cands[i].deleted)

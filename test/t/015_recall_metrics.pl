@@ -323,12 +323,9 @@ is(copies_found($copies_sql, 'SET hnsw.ef_search = 10; SET hnsw.iterative_scan =
 	'200,200,200,200,200',
 	'200 copies each: LIMIT 200 at ef_search 10 with relaxed_order returns them all');
 
-# Inserted one by one, copies still lose their last in-link: a full list
-# that re-selects drops the newest copy beyond the cap, and the link an
-# insert forces for its new element is such a one (hnswlinks.c).
-TODO:
+# Inserted one by one, copies keep their in-links too: a full list drops a
+# link only where a path still reaches its target (hnswlinks.c).
 {
-	local $TODO = 'the insert path keeps too few links to copies (hnswlinks.c)';
 	(my $sql = $five_sql) =~ s/TABLE/copies_ins/;
 	is(copies_found($sql, 'SET hnsw.ef_search = 200;'),
 		'200,200,200,200,200',
