@@ -344,7 +344,8 @@ ivfflatbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("memory required is %.0f MB, maintenance_work_mem is %d MB",
-						ceil(2 * center_bytes / (1024.0 * 1024.0)), maintenance_work_mem / 1024),
+						ceil((center_bytes + (double) lists * bs.fdim * sizeof(float)) /
+							 (1024.0 * 1024.0)), maintenance_work_mem / 1024),
 				 errdetail("The %d centers and a sample of at least one row per list must fit in maintenance_work_mem.",
 						   lists)));
 	bs.maxsamples = (int) Min((double) lists * IVF_SAMPLES_PER_LIST,

@@ -6,7 +6,7 @@
 \pset pager off
 
 BEGIN;
-SELECT plan(15);
+SELECT plan(17);
 
 SELECT results_eq($$SELECT amname::text COLLATE "default", amhandler::regproc::text, amtype::text COLLATE "default"
        FROM pg_am WHERE amname = 'ivfflat'$$,
@@ -92,6 +92,21 @@ SELECT throws_ok($$CREATE INDEX ON sp USING ivfflat (v)$$, '42704', NULL,
   'sparsevec has no ivfflat operator class');
 SELECT throws_ok($$CREATE INDEX ON t USING ivfflat (v vector_l1_ops)$$, '42704', NULL,
   'vector_l1_ops is not an ivfflat operator class');
+
+-- centers that do not fit in maintenance_work_mem
+CREATE TEMP TABLE wide (v vector(2000));
+SET LOCAL maintenance_work_mem = '1MB';
+SELECT throws_ok($$CREATE INDEX ON wide USING ivfflat (v) WITH (lists = 1000)$$, '54000',
+  'memory required is 23 MB, maintenance_work_mem is 1 MB',
+  'a build whose centers do not fit in maintenance_work_mem says how much it needs');
+RESET maintenance_work_mem;
+
+-- the build's progress phases, as pg_stat_progress_create_index names them
+SELECT results_eq($$SELECT n, pg_indexam_progress_phasename((SELECT oid FROM pg_am WHERE amname = 'ivfflat'), n)
+       FROM generate_series(1::bigint, 5) n$$,
+  $$VALUES (1::bigint, 'initializing'), (2, 'performing k-means'), (3, 'assigning tuples'),
+           (4, 'loading tuples'), (5, NULL)$$,
+  'ivfflat build phases: initializing, performing k-means, assigning tuples, loading tuples');
 
 SELECT * FROM finish();
 ROLLBACK;
