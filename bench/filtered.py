@@ -90,6 +90,9 @@ def main(argv):
     data = {"label": labels, "r": r}
 
     conn = pg_connect(a.dsn)
+    # no server-side prepared statements: a cached plan would outlive the
+    # settings of the mode it was planned under
+    conn.prepare_threshold = None
     conn.execute("CREATE EXTENSION IF NOT EXISTS vecext")
     build = 0.0 if a.no_load else load(conn, base, labels, r)
     print(f"Fashion-MNIST {len(base)} x 784, hnsw m 16 ef_construction 64, built in {build:.1f} s;"
