@@ -291,6 +291,7 @@ extern void HnswInitDistance(HnswDistance *d, Relation index, int dims, int m);
 extern void HnswCheckMetaType(Relation index, const HnswMetaPageData *meta,
 							  const HnswDistance *d);
 extern void *HnswZeroQuery(const HnswDistance *d);
+extern int	HnswIndexDims(Relation index);
 extern const HnswTypeOps HnswVectorOps;
 
 /* hnswgraph.c: the pieces of the algorithm shared by build, insert and scan */

@@ -140,19 +140,6 @@ create_metapage(Relation index, ForkNumber fork, const HnswDistance *d, int m, i
 	UnlockReleaseBuffer(buf);
 }
 
-static int
-index_dims(Relation index)
-{
-	int			dims = TupleDescAttr(index->rd_att, 0)->atttypmod;
-
-	if (dims < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("column does not have dimensions"),
-				 errhint("Declare the column with its dimensions, such as vector(3).")));
-	return dims;
-}
-
 IndexBuildResult *
 hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 {
@@ -171,7 +158,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("ef_construction must be at least 2 * m"),
 				 errdetail("ef_construction is %d and m is %d.", efc, m)));
-	HnswInitDistance(&d, index, index_dims(index), HnswGetM(index));
+	HnswInitDistance(&d, index, HnswIndexDims(index), HnswGetM(index));
 	/* fixed-size elements are checked once, the others one by one */
 	if (d.min_payload == d.max_payload)
 		HnswCheckPayloadFits(&d, d.max_payload);
@@ -213,6 +200,6 @@ hnswbuildempty(Relation index)
 {
 	HnswDistance d;
 
-	HnswInitDistance(&d, index, index_dims(index), HnswGetM(index));
+	HnswInitDistance(&d, index, HnswIndexDims(index), HnswGetM(index));
 	create_metapage(index, INIT_FORKNUM, &d, HnswGetM(index), HnswGetEfConstruction(index));
 }

@@ -469,6 +469,20 @@ HnswCheckMetaType(Relation index, const HnswMetaPageData *meta, const HnswDistan
 				 errhint("REINDEX the index.")));
 }
 
+/* The dimensions an index's column declares (a build needs them). */
+int
+HnswIndexDims(Relation index)
+{
+	int			dims = TupleDescAttr(index->rd_att, 0)->atttypmod;
+
+	if (dims < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("column does not have dimensions"),
+				 errhint("Declare the column with its dimensions, such as vector(3).")));
+	return dims;
+}
+
 /*
  * The query that orders every row alike (a NULL query, or a zero vector
  * under cosine): all-zero payload bytes, which every type reads as zero.

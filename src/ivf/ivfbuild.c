@@ -39,19 +39,6 @@
 
 #define IVF_SAMPLE_SEED		UINT64CONST(0x1f5a3b1e)
 
-static int
-index_dims(Relation index)
-{
-	int			dims = TupleDescAttr(index->rd_att, 0)->atttypmod;
-
-	if (dims < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("column does not have dimensions"),
-				 errhint("Declare the column with its dimensions, such as vector(3).")));
-	return dims;
-}
-
 /* The payload of a row's value, in tmpctx; NULL when it is not indexed. */
 static void *
 row_payload(IvfBuildState *bs, Datum value, bool isnull)
@@ -331,7 +318,7 @@ ivfflatbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 
 	memset(&bs, 0, sizeof(bs));
 	bs.index = index;
-	IvfInitDistance(&bs.dist, index, index_dims(index));
+	IvfInitDistance(&bs.dist, index, HnswIndexDims(index));
 	IvfCheckPayloadFits(&bs.dist);
 	bs.fdim = IvfFloatDims(&bs.dist);
 	bs.tmpctx = AllocSetContextCreate(CurrentMemoryContext, "ivfflat build tuple",
@@ -419,7 +406,7 @@ ivfflatbuildempty(Relation index)
 	HnswDistance d;
 	char	   *centers;
 
-	IvfInitDistance(&d, index, index_dims(index));
+	IvfInitDistance(&d, index, HnswIndexDims(index));
 	IvfCheckPayloadFits(&d);
 	centers = palloc0(d.max_payload);
 	write_index(index, INIT_FORKNUM, &d, 1, centers, NULL, NULL);
