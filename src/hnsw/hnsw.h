@@ -47,6 +47,7 @@
 #include "storage/shm_toc.h"
 #include "storage/lwlock.h"
 #include "utils/relcache.h"
+#include "utils/selfuncs.h"
 
 #include "distance/distance.h"
 #include "hnsw/hnswpage.h"
@@ -259,7 +260,6 @@ typedef struct HnswStream
 	HnswHeap	pending;		/* min-heap: visited, not expanded yet */
 	HnswHeap	spare;			/* min-heap: visited, live, not handed out */
 	HnswHeap	result;			/* max-heap: the batch being formed */
-	bool		started;
 } HnswStream;
 
 /* HnswHeapPush/Pop, HnswVisitedAdd/Contains: inline */
@@ -306,16 +306,24 @@ extern void HnswSearchLayerDisk(Relation index, const HnswDistance *d, int m,
 								const void *q, HnswHeap *entries, int ef, int layer,
 								HnswVisited *visited, HnswHeap *result);
 extern int	HnswSearchDisk(Relation index, const HnswDistance *d, int m, const void *q,
-						   ItemPointer entry, int entry_level, int ef, HnswCandidate **out,
-						   int *nvisited);
+						   ItemPointer entry, int entry_level, int ef, HnswCandidate **out);
 extern bool HnswStreamStart(Relation index, const HnswDistance *d, int m, const void *q,
 							ItemPointer entry, int entry_level, int ef, HnswStream *s);
 extern int	HnswStreamNext(Relation index, const HnswDistance *d, int m, const void *q,
 						   HnswStream *s, int ef, bool expand, HnswCandidate *out);
 extern void HnswCarryDown(HnswHeap *result, HnswHeap *entries, const HnswCandidate *start,
 						  int nstart);
-extern bool HnswReadElementPayload(Relation index, const HnswDistance *d, int m,
-								   ItemPointer tid, void *out);
+extern bool HnswReadElement(Relation index, const HnswDistance *d, int m, ItemPointer tid,
+							int layer, void *payload, ItemPointerData *links, int *nlinks,
+							bool *deleted);
+
+/* Copy the payload of the element at tid into out (max_payload bytes). */
+static inline bool
+HnswReadElementPayload(Relation index, const HnswDistance *d, int m, ItemPointer tid,
+					   void *out)
+{
+	return HnswReadElement(index, d, m, tid, 0, out, NULL, NULL, NULL);
+}
 
 /* hnswreach.c */
 extern int64 HnswWalkLayer0(Relation index, int m, ItemPointer start, bool through_deleted,
@@ -357,6 +365,8 @@ extern IndexBulkDeleteResult *hnswvacuumcleanup(IndexVacuumInfo *info,
 												IndexBulkDeleteResult *stats);
 
 /* hnswcost.c */
+extern void HnswCostSequential(PlannerInfo *root, IndexPath *path, double loop_count,
+							   double ntuples, GenericCosts *costs);
 extern double HnswRowsNeeded(PlannerInfo *root, double matching);
 extern bool HnswCostUnordered(IndexPath *path, Cost *indexStartupCost, Cost *indexTotalCost,
 							  Selectivity *indexSelectivity, double *indexCorrelation,

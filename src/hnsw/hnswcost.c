@@ -64,6 +64,28 @@ HnswRowsNeeded(PlannerInfo *root, double matching)
 }
 
 /*
+ * genericcostestimate's costs of reading ntuples index tuples, with the
+ * pages they are on charged at seq_page_cost rather than random_page_cost
+ * (the hot pages of a graph stay in shared buffers; an ivfflat list's
+ * pages are contiguous).  (Also ivfflat's.)
+ */
+void
+HnswCostSequential(PlannerInfo *root, IndexPath *path, double loop_count, double ntuples,
+				   GenericCosts *costs)
+{
+	double		random_page_cost;
+	double		seq_page_cost;
+
+	MemSet(costs, 0, sizeof(GenericCosts));
+	costs->numIndexTuples = ntuples;
+	genericcostestimate(root, path, loop_count, costs);
+	get_tablespace_page_costs(path->indexinfo->reltablespace, &random_page_cost,
+							  &seq_page_cost);
+	if (random_page_cost > seq_page_cost)
+		costs->indexTotalCost -= costs->numIndexPages * (random_page_cost - seq_page_cost);
+}
+
+/*
  * Without an ORDER BY on the indexed column a vector index is useless:
  * infinite costs, so the planner never picks it.  True when so.
  */
@@ -114,8 +136,6 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	double		tuples = Max(info->tuples, 1);
 	int			m;
 	double		visits;
-	double		random_page_cost;
-	double		seq_page_cost;
 	double		reachable;
 	double		per_visit;
 
@@ -133,14 +153,7 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 
 	visits = m * (HNSW_COST_VISITS_PER_EF * hnsw_ef_search + HNSW_COST_VISITS_BASE);
 
-	MemSet(&costs, 0, sizeof(costs));
-	costs.numIndexTuples = Min(visits, tuples);
-	genericcostestimate(root, path, loop_count, &costs);
-
-	/* the pages it read at random_page_cost, again at seq_page_cost */
-	get_tablespace_page_costs(info->reltablespace, &random_page_cost, &seq_page_cost);
-	if (random_page_cost > seq_page_cost)
-		costs.indexTotalCost -= costs.numIndexPages * (random_page_cost - seq_page_cost);
+	HnswCostSequential(root, path, loop_count, Min(visits, tuples), &costs);
 
 	/* the first batch comes after its whole search */
 	*indexStartupCost = costs.indexTotalCost;

@@ -8,9 +8,9 @@
  * are chosen with its heuristic: a candidate is kept only when it is closer
  * to the new node than to every neighbour kept before it, which keeps
  * links spread in all directions; copies of one vector and inner product
- * get the changes told at HnswSelectNeighbors.  The search is in hnswsearch.c, link
- * maintenance on disk in hnswlinks.c, the in-memory build in
- * hnswbuildgraph.c.
+ * get the changes told at HnswSelectNeighbors.  The search is in
+ * hnswsearch.c, link maintenance on disk in hnswlinks.c, the in-memory
+ * build in hnswbuildgraph.c.
  *-------------------------------------------------------------------------
  */
 #include "hnsw/hnsw.h"

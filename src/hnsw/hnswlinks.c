@@ -180,35 +180,6 @@ append_links(Relation index, int m, ItemPointer tid, int layer, const ItemPointe
 }
 
 /*
- * One neighbour as a re-selection sees it: its payload (unless payload is
- * NULL), its list on the layer and its deleted flag, copied under a share
- * lock.  False when there is no such element.
- */
-static bool
-read_neighbour(Relation index, const HnswDistance *d, int m, ItemPointer tid, int layer,
-			   void *payload, ItemPointerData *links, int *nlinks, bool *deleted)
-{
-	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
-	HnswElementTuple tup;
-	bool		found;
-
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
-	found = tup != NULL && tup->payload_size <= d->max_payload;
-	*nlinks = 0;
-	*deleted = found && (tup->flags & HNSW_ELEMENT_DELETED);
-	if (found && payload != NULL)
-		memcpy(payload, HnswElementPayload(tup, m), tup->payload_size);
-	if (found && tup->level >= layer)
-	{
-		*nlinks = Min(HnswElementCounts(tup)[layer], HnswTupleCapacity(tup, m, layer));
-		memcpy(links, HnswElementLinks(tup, m, layer), sizeof(ItemPointerData) * *nlinks);
-	}
-	UnlockReleaseBuffer(buf);
-	return found;
-}
-
-/*
  * Re-selecting a full list without losing anyone's way in.
  *
  * When element N, whose list on a layer is full, takes the new element Q,
@@ -399,8 +370,8 @@ reselect(Relation index, const HnswDistance *d, int m, ItemPointer tid, int laye
 		int			s = rs.ncands;
 		char	   *v = HnswPayloadAt(d, rs.vecs, s);
 
-		if (!read_neighbour(index, d, m, &old[i], layer, v, &rs.lists[s * slots], &rs.nlists[s],
-							&rs.cands[s].deleted))
+		if (!HnswReadElement(index, d, m, &old[i], layer, v, &rs.lists[s * slots],
+							 &rs.nlists[s], &rs.cands[s].deleted))
 			continue;			/* a dangling link: drop it */
 		rs.cands[s].tid = old[i];
 		rs.cands[s].dist = HnswDist(d, tvec, v);
@@ -408,8 +379,8 @@ reselect(Relation index, const HnswDistance *d, int m, ItemPointer tid, int laye
 		rs.ncands++;
 	}
 	memcpy(HnswPayloadAt(d, rs.vecs, rs.ncands), newpayload, d->max_payload);
-	read_neighbour(index, d, m, newtid, layer, NULL, &rs.lists[rs.ncands * slots],
-				   &rs.nlists[rs.ncands], &rs.cands[rs.ncands].deleted);
+	HnswReadElement(index, d, m, newtid, layer, NULL, &rs.lists[rs.ncands * slots],
+					&rs.nlists[rs.ncands], &rs.cands[rs.ncands].deleted);
 	rs.cands[rs.ncands].tid = *newtid;
 	rs.cands[rs.ncands].dist = HnswDist(d, tvec, newpayload);
 	rs.cands[rs.ncands].idx = rs.ncands;

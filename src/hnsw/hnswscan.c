@@ -125,7 +125,7 @@ first_search(IndexScanDesc scan)
 	{
 		so->nresults = HnswSearchDisk(index, &so->dist, so->meta.m, so->query,
 									  &so->meta.entry, so->meta.entry_level, so->ef,
-									  &so->results, NULL);
+									  &so->results);
 		so->done = true;
 	}
 	else

@@ -77,10 +77,15 @@ copy_links(Relation index, PinCache *pc, int m, ItemPointer tid, int layer,
 	return n;
 }
 
-/* Copy the payload of the element at tid into out (max_payload bytes). */
+/*
+ * What is copied of the element at tid under a share lock: its payload
+ * (unless payload is NULL; max_payload bytes of room), its list on a layer
+ * (unless links is NULL) and its deleted flag (unless deleted is NULL).
+ * False when there is no such element.
+ */
 bool
-HnswReadElementPayload(Relation index, const HnswDistance *d, int m, ItemPointer tid,
-					   void *out)
+HnswReadElement(Relation index, const HnswDistance *d, int m, ItemPointer tid, int layer,
+				void *payload, ItemPointerData *links, int *nlinks, bool *deleted)
 {
 	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
 	HnswElementTuple tup;
@@ -89,8 +94,19 @@ HnswReadElementPayload(Relation index, const HnswDistance *d, int m, ItemPointer
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
 	found = tup != NULL && tup->payload_size <= d->max_payload;
-	if (found)
-		memcpy(out, HnswElementPayload(tup, m), tup->payload_size);
+	if (deleted)
+		*deleted = found && (tup->flags & HNSW_ELEMENT_DELETED);
+	if (found && payload != NULL)
+		memcpy(payload, HnswElementPayload(tup, m), tup->payload_size);
+	if (links != NULL)
+	{
+		*nlinks = 0;
+		if (found && tup->level >= layer)
+		{
+			*nlinks = Min(HnswElementCounts(tup)[layer], HnswTupleCapacity(tup, m, layer));
+			memcpy(links, HnswElementLinks(tup, m, layer), sizeof(ItemPointerData) * *nlinks);
+		}
+	}
 	UnlockReleaseBuffer(buf);
 	return found;
 }
@@ -371,16 +387,13 @@ finish_results(Relation index, const HnswDistance *d, int m, const void *q,
  */
 int
 HnswSearchDisk(Relation index, const HnswDistance *d, int m, const void *q,
-			   ItemPointer entry, int entry_level, int ef, HnswCandidate **out,
-			   int *nvisited)
+			   ItemPointer entry, int entry_level, int ef, HnswCandidate **out)
 {
 	HnswVisited visited;
 	HnswHeap	entries;
 	HnswHeap	result;
 
 	*out = NULL;
-	if (nvisited)
-		*nvisited = 0;
 	if (!descend(index, d, m, q, entry, entry_level, ef, &entries))
 		return 0;
 
@@ -389,8 +402,6 @@ HnswSearchDisk(Relation index, const HnswDistance *d, int m, const void *q,
 		HnswVisitedAdd(&visited, &entries.items[i].tid);
 	HnswHeapInit(&result, ef + 1, true);
 	HnswSearchLayerDisk(index, d, m, q, &entries, ef, 0, &visited, &result);
-	if (nvisited)
-		*nvisited = visited.count;
 
 	*out = palloc(sizeof(HnswCandidate) * Max(result.size, 1));
 	return finish_results(index, d, m, q, &result, *out);
@@ -419,7 +430,6 @@ HnswStreamStart(Relation index, const HnswDistance *d, int m, const void *q,
 		if (!s->pending.items[i].deleted)
 			keep_result(&s->result, ef, &s->pending.items[i], &s->spare);
 	}
-	s->started = true;
 	return true;
 }
 

@@ -448,7 +448,7 @@ reconnect_orphans(VacuumState *vs)
 				LockBuffer(buf, BUFFER_LOCK_UNLOCK);
 				oldctx = MemoryContextSwitchTo(vs->tmpctx);
 				nfound = HnswSearchDisk(vs->index, &vs->dist, m, vec, &meta.entry,
-										meta.entry_level, meta.ef_construction, &found, NULL);
+										meta.entry_level, meta.ef_construction, &found);
 				/*
 				 * Linked first from those of the nearest with a free slot: an
 				 * append takes no link from anyone.  Failing that, from the

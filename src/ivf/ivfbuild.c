@@ -161,9 +161,8 @@ IvfSortTupdesc(void)
 static Buffer
 new_page(Relation index, ForkNumber fork, uint16 page_type)
 {
-	Buffer		buf = ReadBufferExtended(index, fork, P_NEW, RBM_NORMAL, NULL);
+	Buffer		buf = HnswNewBuffer(index, fork);
 
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	IvfInitPage(BufferGetPage(buf), page_type);
 	return buf;
 }
@@ -317,7 +316,6 @@ ivfflatbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
 
 	memset(&bs, 0, sizeof(bs));
-	bs.index = index;
 	IvfInitDistance(&bs.dist, index, HnswIndexDims(index));
 	IvfCheckPayloadFits(&bs.dist);
 	bs.fdim = IvfFloatDims(&bs.dist);

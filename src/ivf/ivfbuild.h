@@ -15,7 +15,6 @@
 
 typedef struct IvfBuildState
 {
-	Relation	index;
 	HnswDistance dist;
 	int			fdim;			/* floats per sample */
 	/* sampling */
@@ -24,7 +23,6 @@ typedef struct IvfBuildState
 	int			maxsamples;
 	double		seen;
 	pg_prng_state rng;
-	float	   *buf;			/* one row as floats */
 	/* assigning */
 	int			nlists;
 	char	   *centers;		/* nlists payloads */

@@ -51,7 +51,6 @@ participate(IvfShared *shared, Sharedsort *sharedsort, char *centers, Relation h
 	double		reltuples;
 
 	memset(&bs, 0, sizeof(bs));
-	bs.index = index;
 	if (leader)
 		bs.dist = leader->dist;
 	else

@@ -18,7 +18,6 @@
 #include "optimizer/optimizer.h"
 #include "utils/float.h"
 #include "utils/selfuncs.h"
-#include "utils/spccache.h"
 
 void
 ivfflatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
@@ -32,8 +31,6 @@ ivfflatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	int			lists;
 	double		fraction;
 	double		reachable;
-	double		random_page_cost;
-	double		seq_page_cost;
 
 	if (HnswCostUnordered(path, indexStartupCost, indexTotalCost, indexSelectivity,
 						  indexCorrelation, indexPages))
@@ -47,12 +44,7 @@ ivfflatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	}
 	fraction = Min(1.0, (double) ivf_probes / lists);
 
-	MemSet(&costs, 0, sizeof(costs));
-	costs.numIndexTuples = fraction * tuples;
-	genericcostestimate(root, path, loop_count, &costs);
-	get_tablespace_page_costs(info->reltablespace, &random_page_cost, &seq_page_cost);
-	if (random_page_cost > seq_page_cost)
-		costs.indexTotalCost -= costs.numIndexPages * (random_page_cost - seq_page_cost);
+	HnswCostSequential(root, path, loop_count, fraction * tuples, &costs);
 	/* every center is compared, and the rows found are sorted */
 	costs.indexTotalCost += lists * cpu_operator_cost +
 		costs.numIndexTuples * log2(Max(costs.numIndexTuples, 2)) * cpu_operator_cost;

@@ -16,25 +16,8 @@
 #include "access/generic_xlog.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
-#include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-
-/* A new list page at the end of the index, exclusively locked. */
-static Buffer
-extend(Relation index)
-{
-	Buffer		buf;
-	bool		needlock = !RELATION_IS_LOCAL(index);
-
-	if (needlock)
-		LockRelationForExtension(index, ExclusiveLock);
-	buf = ReadBuffer(index, P_NEW);
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	if (needlock)
-		UnlockRelationForExtension(index, ExclusiveLock);
-	return buf;
-}
 
 static void
 add_entry(Relation index, Page page, const char *entry, Size size)
@@ -69,7 +52,7 @@ start_list(Relation index, IvfList *list, const char *entry, Size size)
 		UnlockReleaseBuffer(cbuf);
 		return false;
 	}
-	buf = extend(index);
+	buf = HnswNewBuffer(index, MAIN_FORKNUM);
 	state = GenericXLogStart(index);
 	page = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
 	IvfInitPage(page, IVF_PAGE_LIST);
@@ -124,7 +107,7 @@ insert_entry(Relation index, IvfList *list, const char *entry, Size size)
 
 		/* the last page is full: add one and link it, still holding this one */
 		{
-			Buffer		nbuf = extend(index);
+			Buffer		nbuf = HnswNewBuffer(index, MAIN_FORKNUM);
 			Page		npage;
 
 			state = GenericXLogStart(index);
