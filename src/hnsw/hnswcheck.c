@@ -8,13 +8,15 @@
  * type; every element's bounds, level, link counts and payload size; that
  * every link points at an element of a level that has the layer; that every
  * element not flagged deleted is reachable from the entry point through
- * layer 0 (hnswreach.c; under inner product only counted); and, with heapallindexed, that every row of the
- * table a fresh MVCC snapshot sees, with an indexable value, has an element,
- * and that no live element points at an unused heap slot (run it without a
- * concurrent VACUUM of the table for that part: vacuum frees heap slots right
- * after it flags their elements deleted).  The first
- * problem found is an ERROR (SQLSTATE XX002) naming the block and offset;
- * otherwise one row of counts is returned.
+ * layer 0 (hnswreach.c; under inner product only counted), unless a fresh
+ * snapshot does not see its table row (an insert that never committed, a
+ * row deleted since); and, with heapallindexed, that every row of the table
+ * a fresh MVCC snapshot sees, with an indexable value, has an element, and
+ * that no live element points at an unused heap slot (run it without a
+ * concurrent VACUUM of the table for that part: vacuum frees heap slots
+ * right after it flags their elements deleted).  The first problem found is
+ * an ERROR (SQLSTATE XX002) naming the block and offset; otherwise one row
+ * of counts is returned.
  *
  * It takes the locks a scan takes (AccessShareLock, then a share lock on
  * one page at a time), so it runs beside inserts and vacuum.  An element an
@@ -53,6 +55,7 @@ typedef struct CheckState
 	int64		ndeleted;
 	int64		nlinks;
 	int64		nreached;
+	int64		nunreached_dead;	/* unreachable, of rows a snapshot does not see */
 	int64		nheap;
 } CheckState;
 
@@ -227,10 +230,35 @@ check_links(CheckState *cs)
 	pfree(links);
 }
 
-/* Pass 3: every element not flagged deleted is reachable from the entry. */
-static void
-check_reachable(CheckState *cs)
+/*
+ * Whether some version of the heap row tid points at is visible to a fresh
+ * MVCC snapshot.  An insert killed between placing its element and linking
+ * it in (a crash cuts the WAL anywhere) leaves an element no list points
+ * at, but its transaction never committed: that row is nobody's to find.
+ */
+static bool
+heap_row_visible(Relation heap, ItemPointer heaptid)
 {
+	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	ItemPointerData tid = *heaptid;
+	bool		all_dead = false;
+	bool		visible = table_index_fetch_tuple_check(heap, &tid, snapshot, &all_dead);
+
+	UnregisterSnapshot(snapshot);
+	return visible;
+}
+
+/*
+ * Pass 3: every element not flagged deleted is reachable from the entry, or
+ * else a fresh snapshot does not see its heap row (counted in
+ * cs->nunreached_dead, and said in a NOTICE).
+ */
+static void
+check_reachable(CheckState *cs, Relation heap)
+{
+	ItemPointerData unreached[MaxOffsetNumber];	/* one page's, and their rows */
+	ItemPointerData unreached_heap[MaxOffsetNumber];
+
 	for (int attempt = 0; attempt < 2; attempt++)
 	{
 		HnswVisited reached;
@@ -243,11 +271,14 @@ check_reachable(CheckState *cs)
 			HnswWalkLayer0(cs->index, cs->meta.m, &cs->meta.entry, true, &reached,
 						   NULL);
 		cs->nreached = 0;
+		cs->nunreached_dead = 0;
 		for (BlockNumber blkno = HNSW_FIRST_ELEMENT_BLKNO; blkno < cs->nblocks; blkno++)
 		{
 			Buffer		buf = ReadBuffer(cs->index, blkno);
 			Page		page;
 			OffsetNumber maxoff;
+
+			int			nunreached = 0;
 
 			LockBuffer(buf, BUFFER_LOCK_SHARE);
 			page = BufferGetPage(buf);
@@ -255,17 +286,24 @@ check_reachable(CheckState *cs)
 			for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
 			{
 				HnswElementTuple tup = HnswGetElementTuple(page, off);
-				ItemPointerData tid;
 
 				if (tup == NULL)
 					continue;
-				ItemPointerSet(&tid, blkno, off);
-				if (HnswVisitedContains(&reached, &tid))
+				ItemPointerSet(&unreached[nunreached], blkno, off);
+				if (HnswVisitedContains(&reached, &unreached[nunreached]))
 					cs->nreached++;
-				else if (!(tup->flags & HNSW_ELEMENT_DELETED) && nmissing++ == 0)
-					missing = tid;
+				else if (!(tup->flags & HNSW_ELEMENT_DELETED))
+					unreached_heap[nunreached++] = tup->heaptid;
 			}
 			UnlockReleaseBuffer(buf);
+			/* the heap is read with no index page locked */
+			for (int i = 0; i < nunreached; i++)
+			{
+				if (attempt == 1 && heap != NULL && !heap_row_visible(heap, &unreached_heap[i]))
+					cs->nunreached_dead++;
+				else if (nmissing++ == 0)
+					missing = unreached[i];
+			}
 		}
 		pfree(reached.keys);
 		/*
@@ -273,13 +311,19 @@ check_reachable(CheckState *cs)
 		 * nobody's nearest and keep no in-link: they are counted, not an error.
 		 */
 		if (nmissing == 0 || cs->dist.metric == HNSW_METRIC_IP)
-			return;
+			break;
 		if (attempt == 1)
 			corrupt(cs, ItemPointerGetBlockNumber(&missing), ItemPointerGetOffsetNumber(&missing),
 					psprintf("the element is not reachable from the entry point through layer 0 (%lld elements are not)",
 							 (long long) nmissing));
 		/* perhaps an insert's back-links had not landed: walk once more */
 	}
+	if (cs->nunreached_dead > 0)
+		ereport(NOTICE,
+				(errmsg("hnsw index \"%s\": %lld elements are not reachable, all of them of table rows a fresh snapshot does not see",
+						RelationGetRelationName(cs->index), (long long) cs->nunreached_dead),
+				 errdetail("An insert that did not commit (rolled back, or cut off by a crash) can leave its element without an in-link."),
+				 errhint("VACUUM removes them.")));
 }
 
 /* heapallindexed: each row the snapshot sees, with an indexable value, has an element */
@@ -412,7 +456,7 @@ vecext_hnsw_index_check(PG_FUNCTION_ARGS)
 				psprintf("no entry point, but %lld live elements",
 						 (long long) (cs.nelements - cs.ndeleted)));
 	check_links(&cs);
-	check_reachable(&cs);
+	check_reachable(&cs, heap);
 	if (heapallindexed && heap != NULL)
 		check_heap(&cs, heap);
 

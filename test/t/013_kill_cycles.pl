@@ -77,7 +77,7 @@ sub pgbench
 		IPC::Run::timeout(120));
 }
 
-my ($vacuum_at_kill, $writers_at_kill) = (0, 0);
+my ($vacuum_at_kill, $writers_at_kill, $cut_off) = (0, 0, 0);
 for my $cycle (1 .. $cycles)
 {
 	my $max_before = $node->safe_psql('postgres', 'SELECT max(id) FROM t');
@@ -114,10 +114,12 @@ FROM pg_stat_activity WHERE backend_type = 'client backend'});
 	my ($rc, $out, $err) = $node->psql('postgres',
 		"\\set VERBOSITY verbose\nSELECT elements, deleted, reachable, heap_rows, (SELECT count(*) FROM t) FROM hnsw_index_check('t_v_idx', true);");
 	my ($elements, $deleted, $reachable, $heap_rows, $rows) = split /\|/, $out // '';
-	ok( $rc == 0
-		  && $heap_rows eq $rows
-		  && $reachable >= $elements - $deleted,
-		"cycle $cycle: hnsw_index_check('t_v_idx', true) passes ($rows rows, $elements elements, $deleted deleted)")
+	# an insert the kill cut off between placing its element and linking it
+	# in leaves the element unreachable, of a row that never committed: the
+	# check counts such elements in a NOTICE, and fails on any other
+	$cut_off++ if ($err // '') =~ /elements are not reachable, all of them of table rows/;
+	ok( $rc == 0 && $heap_rows eq $rows,
+		"cycle $cycle: hnsw_index_check('t_v_idx', true) passes ($rows rows, $elements elements, $deleted deleted, $reachable reachable)")
 	  or diag("hnsw_index_check: rc $rc, '$out', $err");
 
 	# Sampled rows, and the newest ones (the last inserts before the kill),
@@ -146,6 +148,7 @@ LEFT JOIN LATERAL (SELECT hit.id FROM t hit ORDER BY hit.v <-> probe.v LIMIT 10)
 is($writers_at_kill, $cycles, 'every kill hit the writers at work');
 cmp_ok($vacuum_at_kill, '>=', $cycles / 4,
 	"kills often hit a VACUUM in progress ($vacuum_at_kill of $cycles)");
+note "cycles that left an uncommitted insert's element cut off: $cut_off";
 note 'rows at the end: ' . $node->safe_psql('postgres', 'SELECT count(*) FROM t');
 
 $node->stop;
