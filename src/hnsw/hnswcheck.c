@@ -6,9 +6,9 @@
  * Checks, in order: the metapage (magic, format version, element type and
  * metric against the opclass, entry point); every page's special space and
  * type; every element's bounds, level, link counts and payload size; that
- * every link points at an element of a level that has the layer; that every
- * element not flagged deleted is reachable from the entry point through
- * layer 0 (hnswreach.c; under inner product only counted), unless a fresh
+ * every link of a live element points at an element of a level that has
+ * the layer; that every element not flagged deleted is reachable from the
+ * entry point through layer 0 (hnswreach.c; under inner product only counted), unless a fresh
  * snapshot does not see its table row (an insert that never committed, a
  * row deleted since); and, with heapallindexed, that every row of the table
  * a fresh MVCC snapshot sees, with an indexable value, has an element, and
@@ -191,6 +191,13 @@ check_links(CheckState *cs)
 
 			CHECK_FOR_INTERRUPTS();
 			if (tup == NULL)
+				continue;
+			/*
+			 * A deleted element's links may point at slots its vacuum has
+			 * freed already (a crash in the middle of freeing leaves that):
+			 * searches skip such links, and the element goes next.
+			 */
+			if (tup->flags & HNSW_ELEMENT_DELETED)
 				continue;
 			/* copy the lists, let go of the page, then look at the targets */
 			level = tup->level;
