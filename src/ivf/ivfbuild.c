@@ -356,7 +356,8 @@ ivfflatbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 				 errhint("REINDEX once the table has more rows.")));
 	fcenters = palloc0(sizeof(float) * (Size) bs.nlists * bs.fdim);
 	if (bs.nsamples > 0)
-		IvfKmeans(&bs.dist, bs.samples, bs.nsamples, bs.nlists, fcenters);
+		IvfKmeans(&bs.dist, bs.samples, bs.nsamples, bs.nlists, fcenters,
+				  sample_room - (double) bs.maxsamples * bs.fdim * sizeof(float));
 	pfree(bs.samples);
 	bs.centers = palloc0((Size) bs.nlists * bs.dist.max_payload);
 	for (int i = 0; i < bs.nlists; i++)

@@ -153,6 +153,10 @@ extern void IvfCheckMeta(Relation index, const IvfMetaPageData *meta, const Hnsw
 extern void IvfCheckPayloadFits(const HnswDistance *d);
 extern int	IvfReadLists(Relation index, const IvfMetaPageData *meta, const HnswDistance *d,
 						 const void *q, IvfList *out);
+extern int	IvfScanLists(Relation index, const IvfMetaPageData *meta, const HnswDistance *d,
+						 const void *q, IvfList *out);
+extern Buffer IvfReadListPage(Relation index, BlockNumber blkno);
+extern void IvfPrefetchListPage(Relation index, BlockNumber blkno);
 extern int	IvfListCmp(const void *a, const void *b);
 extern void IvfCheckListPage(Relation index, Page page, BlockNumber blkno);
 extern void IvfSetInsertPage(Relation index, const IvfList *list, BlockNumber blkno);
@@ -162,7 +166,7 @@ extern void IvfPayloadToFloat(const HnswDistance *d, const void *payload, float 
 extern void IvfFloatToPayload(const HnswDistance *d, const float *in, void *payload);
 extern int	IvfFloatDims(const HnswDistance *d);
 extern void IvfKmeans(const HnswDistance *d, float *samples, int nsamples, int k,
-					  float *centers);
+					  float *centers, double room);
 
 /* ivfbuild.c */
 extern IndexBuildResult *ivfflatbuild(Relation heap, Relation index, IndexInfo *indexInfo);

@@ -5,11 +5,11 @@
  * The first amgettuple compares the query with every center, probes the
  * ivfflat.probes nearest lists (every entry of each, compared straight
  * from the page bytes, the next page of the list prefetched while one is
- * read) and sorts what it found.  With ivfflat.iterative_scan =
+ * read) and keeps what it found in a min-heap, popped a row at a time.  With ivfflat.iterative_scan =
  * relaxed_order, once those rows are used up and the executor still asks,
  * the scan probes the next ivfflat.probes lists, and so on up to
- * ivfflat.max_probes lists in all; each batch comes sorted, so a row of a
- * later batch may be nearer than one already returned.
+ * ivfflat.max_probes lists in all; each batch comes in distance order, so
+ * a row of a later batch may be nearer than one already returned.
  *-------------------------------------------------------------------------
  */
 #include "ivf/ivfflat.h"
@@ -41,10 +41,9 @@ typedef struct IvfScanOpaqueData
 	IvfList    *lists;			/* every list, nearest center first */
 	int			nlists;
 	int			probed;			/* lists probed so far */
-	IvfHit	   *hits;			/* the current batch, nearest first */
+	IvfHit	   *hits;			/* the current batch: a min-heap */
 	int			nhits;
 	int			cap;
-	int			next;
 	MemoryContext ctx;
 } IvfScanOpaqueData;
 
@@ -74,21 +73,40 @@ ivfflatrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int
 	so->started = false;
 	so->done = false;
 	so->nhits = 0;
-	so->next = 0;
 	so->hits = NULL;
 	so->cap = 0;
 	MemoryContextReset(so->ctx);
 }
 
-static int
-hit_cmp(const void *a, const void *b)
+/* a before b: nearer, or as near and a lower heap TID (a stable order) */
+static inline bool
+hit_before(const IvfHit *a, const IvfHit *b)
 {
-	const IvfHit *x = a;
-	const IvfHit *y = b;
+	if (a->dist != b->dist)
+		return a->dist < b->dist;
+	return ItemPointerCompare((ItemPointer) &a->heaptid, (ItemPointer) &b->heaptid) < 0;
+}
 
-	if (x->dist != y->dist)
-		return x->dist < y->dist ? -1 : 1;
-	return ItemPointerCompare((ItemPointer) &x->heaptid, (ItemPointer) &y->heaptid);
+/* Restore the min-heap order of hits[0..n) below slot i. */
+static void
+sift_down(IvfHit *hits, int n, int i)
+{
+	IvfHit		x = hits[i];
+
+	for (;;)
+	{
+		int			c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && hit_before(&hits[c + 1], &hits[c]))
+			c++;
+		if (!hit_before(&hits[c], &x))
+			break;
+		hits[i] = hits[c];
+		i = c;
+	}
+	hits[i] = x;
 }
 
 /* Every entry of one list, appended to so->hits. */
@@ -102,18 +120,18 @@ probe_list(IndexScanDesc scan, const IvfList *list)
 
 	while (BlockNumberIsValid(blkno))
 	{
-		Buffer		buf = ReadBuffer(index, blkno);
+		Buffer		buf;
 		Page		page;
 		OffsetNumber maxoff;
 		BlockNumber next;
 
 		CHECK_FOR_INTERRUPTS();
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		buf = IvfReadListPage(index, blkno);
 		page = BufferGetPage(buf);
 		IvfCheckListPage(index, page, blkno);
 		next = IvfPageGetOpaque(page)->next;
 		if (BlockNumberIsValid(next))
-			PrefetchBuffer(index, MAIN_FORKNUM, next);
+			IvfPrefetchListPage(index, next);
 		maxoff = PageGetMaxOffsetNumber(page);
 		if (so->nhits + maxoff > so->cap)
 		{
@@ -149,7 +167,6 @@ next_batch(IndexScanDesc scan)
 		return false;
 	oldctx = MemoryContextSwitchTo(so->ctx);
 	so->nhits = 0;
-	so->next = 0;
 	while (so->nhits == 0 && !so->done)
 	{
 		n = Min(so->probes, so->max_probes - so->probed);
@@ -162,8 +179,9 @@ next_batch(IndexScanDesc scan)
 			so->done = true;
 	}
 	MemoryContextSwitchTo(oldctx);
-	if (so->nhits > 1)
-		qsort(so->hits, so->nhits, sizeof(IvfHit), hit_cmp);
+	/* a min-heap, popped a row at a time: under LIMIT k, O(n + k log n) */
+	for (int i = so->nhits / 2 - 1; i >= 0; i--)
+		sift_down(so->hits, so->nhits, i);
 	return so->nhits > 0;
 }
 
@@ -196,7 +214,7 @@ start_scan(IndexScanDesc scan)
 		so->query = HnswZeroQuery(&so->dist);
 
 	so->lists = palloc(sizeof(IvfList) * so->meta.lists);
-	so->nlists = IvfReadLists(index, &so->meta, &so->dist, so->query, so->lists);
+	so->nlists = IvfScanLists(index, &so->meta, &so->dist, so->query, so->lists);
 	qsort(so->lists, so->nlists, sizeof(IvfList), IvfListCmp);
 	so->probed = 0;
 	so->hits = palloc(sizeof(IvfHit) * 64);
@@ -221,9 +239,12 @@ ivfflatgettuple(IndexScanDesc scan, ScanDirection dir)
 	}
 	for (;;)
 	{
-		if (so->next < so->nhits)
+		if (so->nhits > 0)
 		{
-			scan->xs_heaptid = so->hits[so->next++].heaptid;
+			scan->xs_heaptid = so->hits[0].heaptid;
+			so->hits[0] = so->hits[--so->nhits];
+			if (so->nhits > 1)
+				sift_down(so->hits, so->nhits, 0);
 			scan->xs_recheck = false;
 			scan->xs_recheckorderby = false;
 			return true;

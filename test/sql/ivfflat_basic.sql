@@ -62,6 +62,12 @@ SELECT id FROM e ORDER BY v <-> '[1,1,1]' LIMIT 3;
 INSERT INTO e SELECT i, array[i, -i, i % 3]::vector FROM generate_series(1, 300) i;
 SELECT count(*) FROM (SELECT id FROM e ORDER BY v <-> '[1,1,1]') s;
 SELECT id FROM e ORDER BY v <-> '[5,-5,2]' LIMIT 3;
+-- scans keep the centers between queries: a TRUNCATE (a new, empty
+-- index) and the inserts after it are seen all the same
+TRUNCATE e;
+SELECT count(*) FROM (SELECT id FROM e ORDER BY v <-> '[1,1,1]') s;
+INSERT INTO e SELECT i, array[i, i, i]::vector FROM generate_series(1, 10) i;
+SELECT id FROM e ORDER BY v <-> '[1,1,1]' LIMIT 3;
 DROP TABLE e;
 
 -- 2000 random rows, 20 lists

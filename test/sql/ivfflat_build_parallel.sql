@@ -3,7 +3,8 @@
 -- sort.  The DEBUG line says how many workers were launched (1 of 1 here,
 -- unless the cluster has no free background worker slot).  The lists do
 -- not depend on the assignment's parallelism: a serial and a parallel
--- build put every row in the same list.
+-- build put every row in the same list, and so do builds with and
+-- without room for k-means' bounds.
 CREATE SCHEMA ivfflat_build_parallel;
 SET search_path = ivfflat_build_parallel, public;
 
@@ -37,6 +38,19 @@ RESET client_min_messages;
 SELECT count(*) AS same_lists FROM lists_seen() l JOIN serial s USING (q) WHERE l.ids = s.ids;
 SET ivfflat.probes = 25;
 SELECT count(*), count(DISTINCT id) FROM (SELECT id FROM p ORDER BY v <-> '[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]') s;
+
+-- k-means prunes comparisons with Elkan's bounds when they fit in
+-- maintenance_work_mem (5000 x 100 floats here), and compares every pair
+-- when they do not (1MB): the same lists either way
+DROP INDEX p_idx;
+SET max_parallel_maintenance_workers = 0;
+CREATE INDEX p_idx ON p USING ivfflat (v) WITH (lists = 100);
+SET ivfflat.probes = 1;
+CREATE TEMP TABLE bounded AS SELECT * FROM lists_seen();
+DROP INDEX p_idx;
+SET maintenance_work_mem = '1MB';
+CREATE INDEX p_idx ON p USING ivfflat (v) WITH (lists = 100);
+SELECT count(*) AS same_lists FROM lists_seen() l JOIN bounded b USING (q) WHERE l.ids = b.ids;
 
 RESET ivfflat.probes;
 RESET enable_seqscan;
