@@ -20,7 +20,9 @@
 #   7. the same through hnswlib (M = 16, ef_construction = 64, one thread,
 #      one query at a time, k = 10).
 # It writes one JSON file per run, a markdown report and a recall-vs-QPS plot.
-# Data sets and ground truth: bench_data.py; report and plot: bench_report.py.
+# Data sets and ground truth: bench_data.py; report and plot: bench_report.py;
+# the PostgreSQL helpers (wire format, plan checks, query runs): bench_pg.py;
+# ivfflat: bench_ivf.py.
 #
 # It asserts no timing.  It exits non-zero when a step failed (an error, a
 # plan without the index, a short result); a missing `hnsw` access method is
@@ -37,7 +39,6 @@ import hashlib
 import json
 import os
 import platform
-import struct
 import subprocess
 import sys
 import tempfile
@@ -47,13 +48,14 @@ import traceback
 
 import numpy as np
 import psycopg
-from psycopg.adapt import Dumper
-from psycopg.pq import Format
 
 sys.dont_write_bytecode = True    # no __pycache__ in the checkout
 from bench_data import GT_K, ground_truth, load_fashion, make_synthetic, recall_at_k  # noqa: E402
 from bench_report import markdown, plot  # noqa: E402
 from bench_ivf import bench_ivfflat  # noqa: E402
+from bench_pg import (CheckFailed, VecParam, check_exact_scan, check_uses_index,  # noqa: E402
+                      copy_stream, hnsw_available, latency_stats, loadavg, pg_connect,
+                      prepare_session, rel_mb, round_trip_floor, run_queries, settings)
 
 try:
     import hnswlib
@@ -73,15 +75,6 @@ DEFAULT_CLIENTS_EF = 40       # ef_search of the 2-client throughput run
 POINTS_PER_CLUSTER = 200      # synthetic: default clusters = n / this
 EXACT_MIN_RECALL = 0.99       # below this the exact scan disagrees with numpy
 
-# The settings worth stating with every result.
-STATED_SETTINGS = [
-    "server_version", "shared_buffers", "maintenance_work_mem", "work_mem",
-    "max_parallel_maintenance_workers", "max_parallel_workers_per_gather",
-    "max_parallel_workers", "max_worker_processes", "effective_cache_size",
-    "jit", "fsync", "synchronous_commit", "full_page_writes", "wal_level",
-    "max_wal_size", "checkpoint_timeout", "autovacuum", "huge_pages", "hnsw.ef_search",
-]
-
 METRICS = {
     # metric: (operator, opclass, hnswlib space)
     "l2": ("<->", "vector_l2_ops", "l2"),
@@ -98,220 +91,6 @@ def cache_dir(args):
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "vecext-bench")
     os.makedirs(d, exist_ok=True)
     return d
-
-
-def latency_stats(lat_s, wall_s):
-    lat = np.asarray(lat_s)
-    return dict(qps=len(lat) / wall_s if wall_s > 0 else None,
-                p50_ms=float(np.percentile(lat, 50) * 1e3),
-                p99_ms=float(np.percentile(lat, 99) * 1e3),
-                mean_ms=float(lat.mean() * 1e3))
-
-
-# ----------------------------------------------------------------------------
-# PostgreSQL side
-# ----------------------------------------------------------------------------
-class VecParam:
-    """A vector already encoded in the binary wire format."""
-    __slots__ = ("data", "arr")
-
-    def __init__(self, arr):
-        self.arr = np.asarray(arr, dtype=np.float32)
-        self.data = struct.pack(">hh", self.arr.shape[0], 0) + self.arr.astype(">f4").tobytes()
-
-    def literal(self):
-        return "'[" + ",".join(repr(float(x)) for x in self.arr) + "]'::vector"
-
-
-def vector_binary_dumper(oid):
-    class VectorBinaryDumper(Dumper):
-        format = Format.BINARY
-
-        def dump(self, obj):
-            return obj.data
-    VectorBinaryDumper.oid = oid
-    return VectorBinaryDumper
-
-
-def pg_connect(dsn, dbname=None):
-    kw = {"dbname": dbname} if dbname else {}
-    conn = psycopg.connect(psycopg.conninfo.make_conninfo(dsn, **kw), autocommit=True)
-    return conn
-
-
-def prepare_session(conn):
-    """Load the library (so hnsw.* GUCs are real, not placeholders) and
-    teach psycopg the vector binary format."""
-    conn.execute("SELECT '[1]'::vector").fetchone()
-    oid = conn.execute("SELECT 'vector'::regtype::oid").fetchone()[0]
-    conn.adapters.register_dumper(VecParam, vector_binary_dumper(oid))
-
-
-def copy_stream(ids, vecs):
-    """A complete PGCOPY binary stream of (int4 id, vector v) rows."""
-    n, d = vecs.shape
-    row = np.dtype([("nf", ">i2"), ("l1", ">i4"), ("id", ">i4"), ("l2", ">i4"),
-                    ("dim", ">i2"), ("unused", ">i2"), ("v", ">f4", (d,))])
-    arr = np.empty(n, dtype=row)
-    arr["nf"] = 2
-    arr["l1"] = 4
-    arr["id"] = ids
-    arr["l2"] = 4 + 4 * d
-    arr["dim"] = d
-    arr["unused"] = 0
-    arr["v"] = vecs
-    header = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
-    return header, arr, struct.pack(">h", -1)
-
-
-def plan_nodes(plan):
-    yield plan
-    for sub in plan.get("Plans", []):
-        yield from plan_nodes(sub)
-
-
-def explain(conn, sql, param, generic=False):
-    """The plan nodes of `sql` with the vector parameter, as a custom plan
-    (parameter bound) or as the generic plan of a prepared statement."""
-    if not generic:
-        rows = conn.execute("EXPLAIN (FORMAT JSON) " + sql, (param,),
-                            prepare=False).fetchone()[0]
-    else:
-        conn.execute("PREPARE bench_explain(vector) AS " + sql.replace("%b", "$1"))
-        conn.execute("SET plan_cache_mode = force_generic_plan")
-        try:
-            rows = conn.execute(f"EXPLAIN (FORMAT JSON) EXECUTE bench_explain("
-                                f"{param.literal()})").fetchone()[0]
-        finally:
-            conn.execute("RESET plan_cache_mode")
-            conn.execute("DEALLOCATE bench_explain")
-    if isinstance(rows, str):
-        rows = json.loads(rows)
-    return list(plan_nodes(rows[0]["Plan"]))
-
-
-def plan_summary(nodes):
-    out = []
-    for n in nodes:
-        s = n["Node Type"]
-        if "Index Name" in n:
-            s += f" using {n['Index Name']}"
-        if "Relation Name" in n and "Index Name" not in n:
-            s += f" on {n['Relation Name']}"
-        out.append(s)
-    return " -> ".join(out)
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def check_uses_index(conn, sql, param, index):
-    plans = {}
-    for generic in (False, True):
-        nodes = explain(conn, sql, param, generic)
-        plans["generic" if generic else "custom"] = plan_summary(nodes)
-        if not any(n.get("Index Name") == index and n["Node Type"] in
-                   ("Index Scan", "Index Only Scan") for n in nodes):
-            raise CheckFailed(f"the {'generic' if generic else 'custom'} plan does not use "
-                              f"index {index}: {plan_summary(nodes)}")
-        if any(n["Node Type"] == "Sort" for n in nodes):
-            raise CheckFailed(f"plan sorts instead of reading the index in order: "
-                              f"{plan_summary(nodes)}")
-    return plans
-
-
-def check_exact_scan(conn, sql, param):
-    nodes = explain(conn, sql, param)
-    if any("Index" in n["Node Type"] for n in nodes):
-        raise CheckFailed(f"the exact baseline uses an index: {plan_summary(nodes)}")
-    return plan_summary(nodes)
-
-
-def best_of(runs, one_pass):
-    """The fastest of `runs` passes (the machine may be shared: slower
-    passes measure the neighbours, not us)."""
-    best = None
-    for _ in range(max(1, runs)):
-        r = one_pass()
-        if best is None or r[2] < best[2]:
-            best = r
-    return best
-
-
-def run_queries(conn, sql, params):
-    """Run the prepared query once per parameter; (ids per query, latency s
-    per query, wall s)."""
-    cur = conn.cursor(binary=True)
-    results, lat = [], []
-    pc = time.perf_counter
-    t0 = pc()
-    for p in params:
-        t = pc()
-        cur.execute(sql, (p,), prepare=True)
-        rows = cur.fetchall()
-        lat.append(pc() - t)
-        results.append([r[0] for r in rows])
-    return results, lat, pc() - t0
-
-
-def round_trip_floor(conn, n):
-    """Latency of a trivial prepared statement over this connection: the
-    floor under every vecext latency (client, protocol, executor start)."""
-    cur = conn.cursor(binary=True)
-    for i in range(min(n, 50)):
-        cur.execute("SELECT %s::int4", (i,), prepare=True)
-        cur.fetchall()
-
-    def one_pass():
-        lat = []
-        pc = time.perf_counter
-        t0 = pc()
-        for i in range(n):
-            t = pc()
-            cur.execute("SELECT %s::int4", (i,), prepare=True)
-            cur.fetchall()
-            lat.append(pc() - t)
-        return None, lat, pc() - t0
-    _, lat, wall = best_of(3, one_pass)
-    return dict(queries=n, **latency_stats(lat, wall))
-
-
-def loadavg():
-    try:
-        with open("/proc/loadavg") as f:
-            return [float(x) for x in f.read().split()[:3]]
-    except OSError:
-        return None
-
-
-def settings(conn):
-    out = {}
-    for name in STATED_SETTINGS:
-        row = conn.execute("SELECT setting, unit FROM pg_settings WHERE name = %s",
-                           (name,)).fetchone()
-        if row is None:
-            continue
-        val, unit = row
-        if unit in ("8kB", "kB"):
-            kb = int(val) * (8 if unit == "8kB" else 1)
-            val = f"{kb // 2 ** 20}GB" if kb % 2 ** 20 == 0 else \
-                f"{kb // 1024}MB" if kb % 1024 == 0 else f"{kb}kB"
-        elif unit == "MB":
-            val = f"{int(val) // 1024}GB" if int(val) % 1024 == 0 else f"{val}MB"
-        elif unit:
-            val = f"{val}{unit}"
-        out[name] = val
-    return out
-
-
-def hnsw_available(conn):
-    return conn.execute("SELECT 1 FROM pg_am WHERE amname = 'hnsw'").fetchone() is not None
-
-
-def rel_mb(conn, rel):
-    b = conn.execute("SELECT pg_total_relation_size(%s::regclass)", (rel,)).fetchone()[0]
-    return b / 2 ** 20
 
 
 def bench_pg(ds, gt_ids, gt_dists, args, dsn, res):

@@ -21,7 +21,7 @@ import psycopg
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_data import FASHION_DIR, read_idx_images  # noqa: E402
-from bench import copy_stream, pg_connect, plan_nodes  # noqa: E402
+from bench_pg import copy_stream, pg_connect, plan_nodes  # noqa: E402
 
 
 def read_idx_labels(path):
