@@ -3,7 +3,8 @@
 # 006_build_progress.pl
 #	CREATE INDEX ... USING hnsw reports its phases and tuple counts in
 #	pg_stat_progress_create_index, serially and in parallel, and the
-#	parallel build gives an index as good as the serial one.
+#	parallel build gives an index as good as the serial one; so does
+#	ivfflat, through its k-means and assignment phases.
 
 use strict;
 use warnings;
@@ -34,7 +35,7 @@ ANALYZE t;
 # Build in a background session and watch it from this one.
 sub watch_build
 {
-	my ($workers) = @_;
+	my ($workers, $create) = @_;
 	my %seen;
 	my $max_done = 0;
 	my $bg = $node->background_psql('postgres', on_error_stop => 1);
@@ -43,7 +44,7 @@ sub watch_build
 SET max_parallel_maintenance_workers = $workers;
 SET min_parallel_table_scan_size = 0;
 \\echo started
-CREATE INDEX t_v_idx ON t USING hnsw (v) WITH (m = 16, ef_construction = 200);
+$create;
 \\echo built
 });
 	my $deadline = time() + 240;
@@ -61,7 +62,7 @@ FROM pg_stat_progress_create_index WHERE relid = 't'::regclass});
 			$seen{$phase} = 1;
 			$max_done = $done if $done > $max_done;
 		}
-		select(undef, undef, undef, 0.05);
+		select(undef, undef, undef, 0.02);
 	}
 	$bg->quit;
 	return (\%seen, $max_done);
@@ -69,7 +70,8 @@ FROM pg_stat_progress_create_index WHERE relid = 't'::regclass});
 
 for my $workers (0, 1)
 {
-	my ($seen, $max_done) = watch_build($workers);
+	my ($seen, $max_done) = watch_build($workers,
+		'CREATE INDEX t_v_idx ON t USING hnsw (v) WITH (m = 16, ef_construction = 200)');
 	note "workers $workers: phases seen: " . join(', ', sort keys %$seen) . "; max tuples_done $max_done";
 	ok($seen->{'building index: loading tuples'},
 		"workers $workers: phase 'building index: loading tuples' is reported");
@@ -85,6 +87,27 @@ SELECT count(*) FROM (SELECT * FROM t WHERE id % 100 = 0) a
 LEFT JOIN LATERAL (SELECT b.id FROM t b ORDER BY b.v <-> a.v LIMIT 1) nn ON true
 WHERE nn.id IS DISTINCT FROM a.id}),
 		'0', "workers $workers: a sample of rows is found by its own vector");
+}
+
+# ivfflat, 1000 lists: k-means on every row (40 samples per list), then
+# the assignment of every row, counted
+for my $workers (0, 1)
+{
+	my ($seen, $max_done) = watch_build($workers,
+		'CREATE INDEX t_v_idx ON t USING ivfflat (v) WITH (lists = 1000)');
+	note "ivfflat, workers $workers: phases seen: " . join(', ', sort keys %$seen)
+	  . "; max tuples_done $max_done";
+	ok($seen->{'building index: performing k-means'},
+		"ivfflat, workers $workers: phase 'building index: performing k-means' is reported");
+	ok($seen->{'building index: assigning tuples'} || $seen->{'building index: loading tuples'},
+		"ivfflat, workers $workers: the assignment or loading phase is reported");
+	cmp_ok($max_done, '>', 0, "ivfflat, workers $workers: tuples_done advances");
+	cmp_ok($max_done, '<=', $rows, "ivfflat, workers $workers: tuples_done never exceeds the row count");
+	is($node->safe_psql('postgres', q{
+SET enable_seqscan = off;
+SET ivfflat.probes = 1000;
+SELECT count(*) FROM (SELECT id FROM t ORDER BY v <-> (SELECT v FROM t WHERE id = 1)) s}),
+		$rows, "ivfflat, workers $workers: probing every list returns every row");
 }
 
 # The parallel build really launches a worker.
