@@ -45,7 +45,7 @@ ivfflatcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	fraction = Min(1.0, (double) ivf_probes / lists);
 
 	HnswCostSequential(root, path, loop_count, fraction * tuples, &costs);
-	/* every center is compared, and the rows found are sorted */
+	/* every center is compared, and the rows found are ordered (charged as a sort) */
 	costs.indexTotalCost += lists * cpu_operator_cost +
 		costs.numIndexTuples * log2(Max(costs.numIndexTuples, 2)) * cpu_operator_cost;
 

@@ -152,7 +152,7 @@ extern void IvfInitDistance(HnswDistance *d, Relation index, int dims);
 extern void IvfCheckMeta(Relation index, const IvfMetaPageData *meta, const HnswDistance *d);
 extern void IvfCheckPayloadFits(const HnswDistance *d);
 extern int	IvfReadLists(Relation index, const IvfMetaPageData *meta, const HnswDistance *d,
-						 const void *q, IvfList *out);
+						 const void *q, IvfList *out, char *payloads);
 extern int	IvfScanLists(Relation index, const IvfMetaPageData *meta, const HnswDistance *d,
 						 const void *q, IvfList *out);
 extern Buffer IvfReadListPage(Relation index, BlockNumber blkno);

@@ -151,7 +151,7 @@ ivfflatinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 		if (payload != NULL)
 		{
 			IvfList    *lists = palloc(sizeof(IvfList) * meta.lists);
-			int			n = IvfReadLists(index, &meta, &dist, payload, lists);
+			int			n = IvfReadLists(index, &meta, &dist, payload, lists, NULL);
 			int			best = 0;
 			Size		esize = IvfEntryTupleSize(dist.max_payload);
 			IvfEntryTuple et = palloc0(esize);

@@ -115,11 +115,12 @@ IvfCheckPayloadFits(const HnswDistance *d)
 
 /*
  * Every list of the index, with its distance from q (the center's), in
- * list order; out has room for meta->lists.  Returns how many were read.
+ * list order; out has room for meta->lists, and payloads, unless NULL, for
+ * as many centers (copied there).  Returns how many were read.
  */
 int
 IvfReadLists(Relation index, const IvfMetaPageData *meta, const HnswDistance *d,
-			 const void *q, IvfList *out)
+			 const void *q, IvfList *out, char *payloads)
 {
 	int			n = 0;
 
@@ -144,6 +145,8 @@ IvfReadLists(Relation index, const IvfMetaPageData *meta, const HnswDistance *d,
 			out[n].insert = ct->insert;
 			out[n].center_blkno = blkno;
 			out[n].center_off = off;
+			if (payloads)
+				memcpy(HnswPayloadAt(d, payloads, n), ct->payload, d->max_payload);
 			n++;
 		}
 		UnlockReleaseBuffer(buf);
@@ -215,7 +218,7 @@ IvfSetInsertPage(Relation index, const IvfList *list, BlockNumber blkno)
 typedef struct IvfCenterCache
 {
 	IvfMetaPageData meta;		/* of the index the cache was made from */
-	IvfList    *lists;			/* in list order; dist unused */
+	IvfList    *lists;			/* in list order; dist and insert unused */
 	char	   *payloads;		/* meta.lists payloads of meta.payload_size */
 	Buffer	   *recent;			/* by block: the buffer it was last read into */
 	BlockNumber nrecent;
@@ -236,20 +239,8 @@ center_cache(Relation index, const IvfMetaPageData *meta, const HnswDistance *d)
 
 	/* read into scan memory first: an error on the way leaves no cache */
 	lists = palloc(sizeof(IvfList) * meta->lists);
-	n = IvfReadLists(index, meta, d, NULL, lists);
-	payloads = palloc((Size) n * d->max_payload);
-	for (int i = 0; i < n; i++)
-	{
-		Buffer		buf = ReadBuffer(index, lists[i].center_blkno);
-		Page		page;
-
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		page = BufferGetPage(buf);
-		memcpy(HnswPayloadAt(d, payloads, i),
-			   ((IvfCenterTuple) PageGetItem(page, PageGetItemId(page, lists[i].center_off)))->payload,
-			   d->max_payload);
-		UnlockReleaseBuffer(buf);
-	}
+	payloads = palloc((Size) meta->lists * d->max_payload);
+	n = IvfReadLists(index, meta, d, NULL, lists, payloads);
 
 	if (cache != NULL)
 	{
@@ -275,7 +266,8 @@ center_cache(Relation index, const IvfMetaPageData *meta, const HnswDistance *d)
 
 /*
  * What a scan needs of every list (its distance from q and its first
- * page; insert not set), in list order, from the cache above when it can.
+ * page; insert as it was when cached), in list order, from the cache above
+ * when it can.
  * Returns how many lists there are.
  */
 int
@@ -285,7 +277,7 @@ IvfScanLists(Relation index, const IvfMetaPageData *meta, const HnswDistance *d,
 	IvfCenterCache *cache = center_cache(index, meta, d);
 
 	if (cache == NULL)
-		return IvfReadLists(index, meta, d, q, out);
+		return IvfReadLists(index, meta, d, q, out, NULL);
 	for (int i = 0; i < (int) meta->lists; i++)
 	{
 		IvfList    *l = &cache->lists[i];

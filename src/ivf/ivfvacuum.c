@@ -29,7 +29,7 @@ ivfflatbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 
 	if (stats == NULL)
 		stats = palloc0(sizeof(IndexBulkDeleteResult));
-	nlists = IvfReadLists(index, &meta, NULL, NULL, lists);
+	nlists = IvfReadLists(index, &meta, NULL, NULL, lists, NULL);
 
 	for (int l = 0; l < nlists; l++)
 	{
