@@ -10,6 +10,7 @@
 
 #include "hnsw/hnsw.h"
 
+#include "access/parallel.h"
 #include "storage/spin.h"
 
 /* seed of the level generator: builds are reproducible */
@@ -153,5 +154,8 @@ extern bool HnswBuildParallel(Relation heap, Relation index, IndexInfo *indexInf
 							  int nworkers, const HnswDistance *d, int m, int efc,
 							  double *reltuples, double *indtuples);
 extern int	HnswPlanWorkers(Relation heap, Relation index, IndexInfo *indexInfo);
+extern ParallelContext *HnswParallelBegin(const char *function, int nworkers,
+										  IndexInfo *indexInfo, Snapshot *snapshot);
+extern void HnswParallelEnd(ParallelContext *pcxt, Snapshot snapshot);
 
 #endif							/* VECEXT_HNSWBUILD_H */

@@ -116,13 +116,7 @@ HnswBuildParallel(Relation heap, Relation index, IndexInfo *indexInfo, int nwork
 	HnswBuildState bs;
 	bool		ok;
 
-	EnterParallelMode();
-	pcxt = CreateParallelContext("vecext", "HnswParallelBuildMain", nworkers);
-
-	if (!indexInfo->ii_Concurrent)
-		snapshot = SnapshotAny;
-	else
-		snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	pcxt = HnswParallelBegin("HnswParallelBuildMain", nworkers, indexInfo, &snapshot);
 
 	sharedsize = BUFFERALIGN(sizeof(HnswShared)) + table_parallelscan_estimate(heap, snapshot);
 	shm_toc_estimate_chunk(&pcxt->estimator, sharedsize);
@@ -132,10 +126,7 @@ HnswBuildParallel(Relation heap, Relation index, IndexInfo *indexInfo, int nwork
 	if (pcxt->seg == NULL)
 	{
 		/* no dynamic shared memory to be had: build serially */
-		if (IsMVCCSnapshot(snapshot))
-			UnregisterSnapshot(snapshot);
-		DestroyParallelContext(pcxt);
-		ExitParallelMode();
+		HnswParallelEnd(pcxt, snapshot);
 		return false;
 	}
 
@@ -173,11 +164,34 @@ HnswBuildParallel(Relation heap, Relation index, IndexInfo *indexInfo, int nwork
 		*indtuples = shared->indtuples;
 	}
 
+	HnswParallelEnd(pcxt, snapshot);
+	return ok;
+}
+
+/*
+ * Enter parallel mode with a context whose workers run function, and the
+ * snapshot their scan of the table uses: SnapshotAny, or for CREATE INDEX
+ * CONCURRENTLY a registered MVCC snapshot.  Shared by hnsw's and ivfflat's
+ * parallel builds; HnswParallelEnd undoes it.
+ */
+ParallelContext *
+HnswParallelBegin(const char *function, int nworkers, IndexInfo *indexInfo, Snapshot *snapshot)
+{
+	ParallelContext *pcxt;
+
+	EnterParallelMode();
+	pcxt = CreateParallelContext("vecext", function, nworkers);
+	*snapshot = indexInfo->ii_Concurrent ? RegisterSnapshot(GetTransactionSnapshot()) : SnapshotAny;
+	return pcxt;
+}
+
+void
+HnswParallelEnd(ParallelContext *pcxt, Snapshot snapshot)
+{
 	if (IsMVCCSnapshot(snapshot))
 		UnregisterSnapshot(snapshot);
 	DestroyParallelContext(pcxt);
 	ExitParallelMode();
-	return ok;
 }
 
 /*

@@ -9,6 +9,8 @@
  */
 #include "ivf/ivfbuild.h"
 
+#include "hnsw/hnswbuild.h"
+
 #include "access/relscan.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -119,9 +121,7 @@ IvfAssignParallel(Relation heap, Relation index, IndexInfo *indexInfo, IvfBuildS
 	Sharedsort *sharedsort;
 	SortCoordinateData coord;
 
-	EnterParallelMode();
-	pcxt = CreateParallelContext("vecext", "IvfParallelBuildMain", nworkers);
-	snapshot = indexInfo->ii_Concurrent ? RegisterSnapshot(GetTransactionSnapshot()) : SnapshotAny;
+	pcxt = HnswParallelBegin("IvfParallelBuildMain", nworkers, indexInfo, &snapshot);
 
 	sharedsize = BUFFERALIGN(sizeof(IvfShared)) + table_parallelscan_estimate(heap, snapshot);
 	shm_toc_estimate_chunk(&pcxt->estimator, sharedsize);
@@ -131,10 +131,7 @@ IvfAssignParallel(Relation heap, Relation index, IndexInfo *indexInfo, IvfBuildS
 	InitializeParallelDSM(pcxt);
 	if (pcxt->seg == NULL)
 	{
-		if (IsMVCCSnapshot(snapshot))
-			UnregisterSnapshot(snapshot);
-		DestroyParallelContext(pcxt);
-		ExitParallelMode();
+		HnswParallelEnd(pcxt, snapshot);
 		return false;
 	}
 
@@ -183,9 +180,6 @@ IvfEndParallel(IvfBuildState *bs)
 {
 	if (bs->pcxt == NULL)
 		return;
-	if (IsMVCCSnapshot(bs->snapshot))
-		UnregisterSnapshot(bs->snapshot);
-	DestroyParallelContext(bs->pcxt);
-	ExitParallelMode();
+	HnswParallelEnd(bs->pcxt, bs->snapshot);
 	bs->pcxt = NULL;
 }
