@@ -297,6 +297,45 @@ write_kept(Relation index, ItemPointer tid, Reselect *rs)
 }
 
 /*
+ * Whether every link the re-selection drops (but for deleted targets, and
+ * Q's) still has its path, by the lists as they are now: they were read
+ * without locks, and a concurrent re-selection may have dropped a link of
+ * a path since (each dropping the other's way in).  Read again just before
+ * the write, this narrows that race to the moment between the two; vacuum's
+ * reconnect stays the backstop.
+ */
+static bool
+paths_hold(Relation index, Reselect *rs, bool linked)
+{
+	bool		dropping = false;
+
+	unwatch_all(rs);
+	for (int i = 0; i < rs->ncands; i++)
+		if (!rs->keep[i] && i != rs->qpos && !rs->cands[i].deleted)
+		{
+			watch(rs, i);
+			dropping = true;
+		}
+	if (!dropping)
+		return true;
+	for (int i = 0; i < rs->ncands; i++)
+	{
+		int			slot = rs->cands[i].idx;
+		bool		deleted;
+
+		if (!HnswReadElement(index, rs->d, rs->m, &rs->cands[i].tid, rs->layer, NULL,
+							 &rs->lists[slot * rs->cap], &rs->nlists[slot], &deleted))
+			rs->nlists[slot] = 0;
+	}
+	if (linked)
+		cover_from(rs, rs->qpos);
+	for (int i = 0; i < rs->ncands; i++)
+		if (rs->keep[i] && i != rs->qpos)
+			cover_from(rs, i);
+	return rs->nopen == 0;
+}
+
+/*
  * Force Q into N's full list: drop the farthest old link to a deleted
  * element, else the farthest that a path through the rest of the new list
  * (or Q) reaches, or else the farthest old link if Q can take it.  False
@@ -479,6 +518,12 @@ reselect(Relation index, const HnswDistance *d, int m, ItemPointer tid, int laye
 				nkeep++;
 			}
 		}
+	}
+	if (d->metric != HNSW_METRIC_IP && !paths_hold(index, &rs, linked))
+	{
+		*written = false;		/* a path went meanwhile: try again */
+		linked = false;
+		goto done;
 	}
 	*written = write_kept(index, tid, &rs);
 
