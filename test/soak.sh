@@ -194,7 +194,7 @@ check() {
 		echo "$out"
 	else
 		note "$out" >&2
-		n=$(sed -n 's/.*(\([0-9]*\) elements are not).*/\1/p' <<<"$out")
+		n=$(sed -n 's/.*(\([0-9]*\) unreachable in all).*/\1/p' <<<"$out")
 		echo "error ${n:-error}"
 	fi
 }

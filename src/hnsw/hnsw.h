@@ -103,6 +103,9 @@
 /* Retries of an optimistic neighbour-list rewrite before settling. */
 #define HNSW_UPDATE_RETRIES			3
 
+/* How deep re-selections that restore a link lost to a race may nest. */
+#define HNSW_RESTORE_DEPTH			3
+
 typedef struct HnswOptions
 {
 	int32		vl_len_;		/* varlena header (do not touch directly) */

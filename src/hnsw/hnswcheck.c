@@ -321,14 +321,16 @@ check_reachable(CheckState *cs, Relation heap)
 			break;
 		if (attempt == 1)
 			corrupt(cs, ItemPointerGetBlockNumber(&missing), ItemPointerGetOffsetNumber(&missing),
-					psprintf("the element is not reachable from the entry point through layer 0 (%lld elements are not)",
+					psprintf("the element is not reachable from the entry point through layer 0 (%lld unreachable in all)",
 							 (long long) nmissing));
 		/* perhaps an insert's back-links had not landed: walk once more */
 	}
 	if (cs->nunreached_dead > 0)
 		ereport(NOTICE,
-				(errmsg("hnsw index \"%s\": %lld elements are not reachable, all of them of table rows a fresh snapshot does not see",
-						RelationGetRelationName(cs->index), (long long) cs->nunreached_dead),
+				(errmsg_plural("hnsw index \"%s\": %lld element is not reachable, of a table row a fresh snapshot does not see",
+							   "hnsw index \"%s\": %lld elements are not reachable, all of them of table rows a fresh snapshot does not see",
+							   cs->nunreached_dead,
+							   RelationGetRelationName(cs->index), (long long) cs->nunreached_dead),
 				 errdetail("An insert that did not commit (rolled back, or cut off by a crash) can leave its element without an in-link."),
 				 errhint("VACUUM removes them.")));
 }

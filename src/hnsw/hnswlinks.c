@@ -197,13 +197,30 @@ append_links(Relation index, int m, ItemPointer tid, int layer, const ItemPointe
  * room for every old link it cannot drop and keeps them.  The lists of N's
  * neighbours are read with their payloads, which the heuristic needs
  * anyway, so the check costs memory compares and one more page read (Q's
- * list).  It reads lists without locks: a concurrent insert may change one
- * meanwhile, a race that can cost an in-link (vacuum reconnects what it
- * finds unreachable).
+ * list).  Those lists are read without locks, so the paths are checked
+ * again once N's list is written (write_checked).
  */
+/* How add_backlink goes about it. */
+typedef struct BacklinkMode
+{
+	bool		force;			/* Q stays even where the heuristic drops it */
+	int			depth;			/* nesting of restores (write_checked) */
+
+	/*
+	 * The last resort of force, when no link of N may go: drop the farthest
+	 * anyway and report it in displaced (and its payload, max_payload bytes
+	 * the caller gives), for the caller to find it another way in.
+	 */
+	bool		displace;
+	ItemPointerData displaced;
+	char	   *displaced_payload;
+} BacklinkMode;
+
 typedef struct Reselect
 {
 	const HnswDistance *d;
+	BacklinkMode *mode;
+	int			displaced;		/* place in cands of a displaced link, or -1 */
 	int			m;
 	int			layer;
 	int			cap;			/* link slots of a list on the layer, at most */
@@ -297,12 +314,9 @@ write_kept(Relation index, ItemPointer tid, Reselect *rs)
 }
 
 /*
- * Whether every link the re-selection drops (but for deleted targets, and
- * Q's) still has its path, by the lists as they are now: they were read
- * without locks, and a concurrent re-selection may have dropped a link of
- * a path since (each dropping the other's way in).  Read again just before
- * the write, this narrows that race to the moment between the two; vacuum's
- * reconnect stays the backstop.
+ * Whether every link the re-selection dropped (but for deleted targets, and
+ * Q's) still has its path, by the lists as they are now.  Called right
+ * after N's list is written: see write_checked.
  */
 static bool
 paths_hold(Relation index, Reselect *rs, bool linked)
@@ -311,7 +325,7 @@ paths_hold(Relation index, Reselect *rs, bool linked)
 
 	unwatch_all(rs);
 	for (int i = 0; i < rs->ncands; i++)
-		if (!rs->keep[i] && i != rs->qpos && !rs->cands[i].deleted)
+		if (!rs->keep[i] && i != rs->qpos && !rs->cands[i].deleted && i != rs->displaced)
 		{
 			watch(rs, i);
 			dropping = true;
@@ -335,11 +349,59 @@ paths_hold(Relation index, Reselect *rs, bool linked)
 	return rs->nopen == 0;
 }
 
+static bool add_backlink(Relation index, const HnswDistance *d, int m, ItemPointer tid,
+						 int layer, ItemPointer newtid, const void *newpayload,
+						 BacklinkMode *mode);
+
+/*
+ * Write the kept candidates as N's list (false when it changed meanwhile),
+ * then make sure every link it dropped still has its path.
+ *
+ * The lists that decided which links may go were read without locks, and
+ * two re-selections running at once could each drop the other's way in:
+ * N1 drops N1 -> X for the path N1 -> Y -> X while Y drops Y -> X for the
+ * path Y -> N1 -> X.  So each checks after its own write, reading the lists
+ * again.  Of two such writers at least one reads the other's list after
+ * the other's write (each writes first, then reads, and buffer locks order
+ * the two), and that one finds its path gone and restores the link: into
+ * Q's list (N -> Q -> X) when Q has room, else into N's again (forced, in
+ * place of a link that does have its path).  A restore re-selects too and
+ * so checks again, at most HNSW_RESTORE_DEPTH deep; past that (it takes
+ * that many races in a row) vacuum's reconnect is the backstop.  Not under
+ * inner product, where no path is kept (see reselect).
+ */
+static bool
+write_checked(Relation index, ItemPointer tid, Reselect *rs, bool linked)
+{
+	if (!write_kept(index, tid, rs))
+		return false;
+	if (rs->d->metric == HNSW_METRIC_IP || paths_hold(index, rs, linked))
+		return true;
+	for (int i = 0; i < rs->ncands; i++)
+	{
+		HnswCandidate *x = &rs->cands[i];
+
+		BacklinkMode restore = {.force = true, .depth = rs->mode->depth + 1};
+
+		if (rs->keep[i] || i == rs->qpos || x->deleted || rs->covered[i] ||
+			i == rs->displaced)
+			continue;
+		if (linked && append_links(index, rs->m, &rs->cands[rs->qpos].tid, rs->layer,
+								   &x->tid, 1))
+			continue;
+		if (restore.depth <= HNSW_RESTORE_DEPTH)
+			add_backlink(index, rs->d, rs->m, tid, rs->layer, &x->tid,
+						 HnswPayloadAt(rs->d, rs->vecs, x->idx), &restore);
+	}
+	return true;
+}
+
 /*
  * Force Q into N's full list: drop the farthest old link to a deleted
  * element, else the farthest that a path through the rest of the new list
- * (or Q) reaches, or else the farthest old link if Q can take it.  False
- * when none works (N is left as it was).
+ * (or Q) reaches, or else the farthest old link if Q can take it, or else,
+ * displacing, the farthest old link (see BacklinkMode).  False when none
+ * works (N is left as it was).
  */
 static bool
 force_in(Relation index, ItemPointer tid, ItemPointer newtid, Reselect *rs, bool *written)
@@ -361,16 +423,31 @@ force_in(Relation index, ItemPointer tid, ItemPointer newtid, Reselect *rs, bool
 	if (drop < 0)
 	{
 		drop = rs->qpos == rs->ncands - 1 ? rs->ncands - 2 : rs->ncands - 1;
-		if (drop < 0 ||
-			!append_links(index, rs->m, newtid, rs->layer, &rs->cands[drop].tid, 1))
+		if (drop < 0)
 		{
 			*written = true;	/* nothing to write: give up on N */
 			return false;
 		}
+		if (!append_links(index, rs->m, newtid, rs->layer, &rs->cands[drop].tid, 1))
+		{
+			if (!rs->mode->displace)
+			{
+				*written = true;
+				return false;
+			}
+			rs->displaced = drop;
+		}
 	}
 	for (int i = 0; i < rs->ncands; i++)
 		rs->keep[i] = i != drop;
-	*written = write_kept(index, tid, rs);
+	*written = write_checked(index, tid, rs, true);
+	if (*written && rs->displaced >= 0)
+	{
+		rs->mode->displaced = rs->cands[drop].tid;
+		memcpy(rs->mode->displaced_payload,
+			   HnswPayloadAt(rs->d, rs->vecs, rs->cands[drop].idx), rs->d->max_payload);
+	}
+	rs->displaced = -1;
 	return true;
 }
 
@@ -382,7 +459,7 @@ force_in(Relation index, ItemPointer tid, ItemPointer newtid, Reselect *rs, bool
 static bool
 reselect(Relation index, const HnswDistance *d, int m, ItemPointer tid, int layer,
 		 ItemPointer newtid, const void *newpayload, const char *tvec,
-		 ItemPointerData *old, int n, int ecap, bool force, bool *written)
+		 ItemPointerData *old, int n, int ecap, BacklinkMode *mode, bool *written)
 {
 	Reselect	rs;
 	const void **cvecs = palloc(sizeof(void *) * (n + 1));
@@ -393,6 +470,8 @@ reselect(Relation index, const HnswDistance *d, int m, ItemPointer tid, int laye
 	bool		linked = true;
 
 	rs.d = d;
+	rs.mode = mode;
+	rs.displaced = -1;
 	rs.m = m;
 	rs.layer = layer;
 	rs.cap = slots;
@@ -445,16 +524,16 @@ reselect(Relation index, const HnswDistance *d, int m, ItemPointer tid, int laye
 		nkeep += rs.keep[i];
 
 	/* forced: Q stays whenever there is room */
-	if (force && !rs.keep[rs.qpos] && nkeep < ecap)
+	if (mode->force && !rs.keep[rs.qpos] && nkeep < ecap)
 	{
 		rs.keep[rs.qpos] = true;
 		nkeep++;
 	}
-	if (!rs.keep[rs.qpos] && (force || nkeep == rs.ncands - 1))
+	if (!rs.keep[rs.qpos] && (mode->force || nkeep == rs.ncands - 1))
 	{
 		/* the heuristic keeps every old link */
 		*written = true;
-		linked = force && force_in(index, tid, newtid, &rs, written);
+		linked = mode->force && force_in(index, tid, newtid, &rs, written);
 		goto done;
 	}
 	linked = rs.keep[rs.qpos];
@@ -511,7 +590,7 @@ reselect(Relation index, const HnswDistance *d, int m, ItemPointer tid, int laye
 				if (nkeep == ecap)
 				{
 					*written = true;
-					linked = force && force_in(index, tid, newtid, &rs, written);
+					linked = mode->force && force_in(index, tid, newtid, &rs, written);
 					goto done;
 				}
 				rs.keep[save[i]] = true;
@@ -519,13 +598,7 @@ reselect(Relation index, const HnswDistance *d, int m, ItemPointer tid, int laye
 			}
 		}
 	}
-	if (d->metric != HNSW_METRIC_IP && !paths_hold(index, &rs, linked))
-	{
-		*written = false;		/* a path went meanwhile: try again */
-		linked = false;
-		goto done;
-	}
-	*written = write_kept(index, tid, &rs);
+	*written = write_checked(index, tid, &rs, linked);
 
 done:
 	pfree(rs.cands);
@@ -552,9 +625,9 @@ done:
  * element has at least one way in.  Returns whether the list now links to
  * Q.
  */
-bool
-HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, int layer,
-				ItemPointer newtid, const void *newpayload, bool force)
+static bool
+add_backlink(Relation index, const HnswDistance *d, int m, ItemPointer tid, int layer,
+			 ItemPointer newtid, const void *newpayload, BacklinkMode *mode)
 {
 	bool		linked = false;
 	int			cap = HnswLayerCapacity(m, layer);	/* at most; the element's below */
@@ -598,7 +671,7 @@ HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 		UnlockReleaseBuffer(buf);
 
 		linked = reselect(index, d, m, tid, layer, newtid, newpayload, tvec, old, n, ecap,
-						  force, &written);
+						  mode, &written);
 		if (written)
 			break;
 		linked = false;
@@ -606,6 +679,61 @@ HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 	pfree(old);
 	pfree(tvec);
 	return linked;
+}
+
+bool
+HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid, int layer,
+				ItemPointer newtid, const void *newpayload, bool force)
+{
+	BacklinkMode mode = {.force = force};
+
+	return add_backlink(index, d, m, tid, layer, newtid, newpayload, &mode);
+}
+
+/*
+ * Give the element at tid (payload vec) a way in on layer 0 from one of
+ * hosts[0..n), nearest first: the first that takes it, forced.  Each of
+ * them may refuse, when every link it has is the only way to its target
+ * that its list shows and the new element has no room to take one over
+ * (small m, and a new element whose own list is full).  Then the first
+ * that can takes it in place of its farthest link (displacing), and the
+ * element that link led to gets a way in the same way from its own
+ * neighbours, at most HNSW_RESTORE_DEPTH times over.  False when it could
+ * not (vacuum's reconnect then does it).
+ */
+static bool
+ensure_inlink(Relation index, const HnswDistance *d, int m, ItemPointer tid, const void *vec,
+			  ItemPointerData *hosts, int n, int depth)
+{
+	BacklinkMode mode = {.force = true};
+	ItemPointerData *links;
+	int			nlinks;
+	bool		deleted;
+	bool		linked = false;
+
+	for (int i = 0; i < n; i++)
+		if (!ItemPointerEquals(&hosts[i], tid) &&
+			add_backlink(index, d, m, &hosts[i], 0, tid, vec, &mode))
+			return true;
+	if (depth >= HNSW_RESTORE_DEPTH)
+		return false;
+
+	mode.displace = true;
+	ItemPointerSetInvalid(&mode.displaced);
+	mode.displaced_payload = palloc(d->max_payload);
+	for (int i = 0; i < n && !linked; i++)
+		linked = !ItemPointerEquals(&hosts[i], tid) &&
+			add_backlink(index, d, m, &hosts[i], 0, tid, vec, &mode);
+	if (!linked || !ItemPointerIsValid(&mode.displaced))
+		return linked;
+
+	/* the displaced element's own neighbours take it */
+	links = palloc(sizeof(ItemPointerData) * HnswLayerCapacity(m, 0));
+	if (HnswReadElement(index, d, m, &mode.displaced, 0, NULL, links, &nlinks, &deleted) &&
+		!deleted)
+		ensure_inlink(index, d, m, &mode.displaced, mode.displaced_payload, links, nlinks,
+					  depth + 1);
+	return true;
 }
 
 /*
@@ -624,6 +752,8 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 	int			toplayer;
 	ItemPointerData **layerlinks;
 	int		   *nlinks;
+	ItemPointerData *hosts = NULL;	/* layer 0's nearest, nearest first */
+	int			nhosts = 0;
 	Size		size;
 	HnswElementTuple tup;
 	ItemPointerData tid;
@@ -701,6 +831,17 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 				for (int i = 0; i < ncands; i++)
 					if (selected[i])
 						layerlinks[layer][nlinks[layer]++] = cands[i].tid;
+				if (layer == 0)
+				{
+					/* the selected first, then the others */
+					hosts = palloc(sizeof(ItemPointerData) * Max(ncands, 1));
+					for (int i = 0; i < ncands; i++)
+						if (selected[i])
+							hosts[nhosts++] = cands[i].tid;
+					for (int i = 0; i < ncands; i++)
+						if (!selected[i])
+							hosts[nhosts++] = cands[i].tid;
+				}
 
 				/* the next layer starts from all of this layer's nearest */
 				HnswHeapInit(&entries, ncands * 2, false);
@@ -745,7 +886,8 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 	 * Links back from the new neighbours.  If every one of them drops the new
 	 * element, the nearest that can must keep it (force: in place of a link
 	 * whose target stays reachable): an element nothing links to could
-	 * never be found.
+	 * never be found.  On layer 0, where that is what makes it findable,
+	 * ensure_inlink goes on to the rest of the nearest found.
 	 */
 	for (int layer = toplayer; layer >= 0; layer--)
 	{
@@ -754,7 +896,9 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 		for (int i = 0; i < nlinks[layer]; i++)
 			linked |= HnswAddBacklink(index, d, m, &layerlinks[layer][i], layer, &tid, vec,
 									  false);
-		for (int i = 0; !linked && i < nlinks[layer]; i++)
+		if (layer == 0 && !linked)
+			ensure_inlink(index, d, m, &tid, vec, hosts, nhosts, 0);
+		for (int i = 0; layer > 0 && !linked && i < nlinks[layer]; i++)
 			linked = HnswAddBacklink(index, d, m, &layerlinks[layer][i], layer, &tid, vec, true);
 	}
 

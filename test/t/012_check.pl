@@ -84,7 +84,7 @@ SELECT (get_byte(p, 44) + get_byte(p, 45) * 256) * 65536 + get_byte(p, 46) + get
 	my $off = $node->safe_psql('postgres',
 		"SELECT lp_off FROM heap_page_items(get_raw_page('idx_entry', $blk)) WHERE lp = $lp");
 	$poke{entry} = [ 8192 * $blk + $off + 12, pack('S', 0) ];
-	$where{entry} = qr/is not reachable from the entry point through layer 0 \(\d+ elements are not\)/;
+	$where{entry} = qr/is not reachable from the entry point through layer 0 \(\d+ unreachable in all\)/;
 }
 {
 	# an element's heap TID moved to a row of its own block that another element has
@@ -195,11 +195,11 @@ $node->start;
 	is($rc, 0, 'a cut-off element of a rolled-back insert does not fail the check');
 	is($out, '2|0|1|1', '... which counts it as an element, not as reachable');
 	like($err,
-		qr/NOTICE:  hnsw index "idx_rolledback": 1 elements are not reachable, all of them of table rows a fresh snapshot does not see/,
+		qr/NOTICE:  hnsw index "idx_rolledback": 1 element is not reachable, of a table row a fresh snapshot does not see/,
 		'... and says so in a NOTICE');
 	($rc, $out, $err) = $node->psql('postgres', "SELECT * FROM hnsw_index_check('idx_committed', true)");
 	isnt($rc, 0, 'the same cut with the row committed fails the check');
-	like($err, qr/block 1, offset 2: the element is not reachable from the entry point through layer 0 \(1 elements are not\)/,
+	like($err, qr/block 1, offset 2: the element is not reachable from the entry point through layer 0 \(1 unreachable in all\)/,
 		'... naming the cut-off element');
 	$node->safe_psql('postgres', 'VACUUM t_rolledback');
 	is($node->safe_psql('postgres',
