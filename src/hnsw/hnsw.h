@@ -336,11 +336,15 @@ extern int64 HnswWalkLayer0(Relation index, int m, ItemPointer start, bool throu
 extern bool HnswReplaceLinks(Relation index, int m, ItemPointer tid, int layer,
 							 const ItemPointerData *expect, int nexpect,
 							 const ItemPointerData *links, int n);
-extern bool HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid,
-							int layer, ItemPointer newtid, const void *newpayload, bool force);
 extern void HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 							 const void *payload, Size payload_size, ItemPointer heaptid,
 							 int level);
+
+/* hnswreselect.c */
+extern bool HnswAddBacklink(Relation index, const HnswDistance *d, int m, ItemPointer tid,
+							int layer, ItemPointer newtid, const void *newpayload, bool force);
+extern bool HnswEnsureInlink(Relation index, const HnswDistance *d, int m, ItemPointer tid,
+							 const void *vec, ItemPointerData *hosts, int n, int depth);
 
 /* hnswbuild.c */
 extern IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo);
