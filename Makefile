@@ -11,9 +11,10 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/*/*.c)))
 # scripts are frozen files.
 SQL_PARTS = sql/parts/vector.sql sql/parts/hnsw.sql sql/parts/halfvec.sql \
             sql/parts/sparsevec.sql sql/parts/sparsevec_halfvec.sql sql/parts/bit.sql \
-            sql/parts/hnsw_types.sql sql/parts/hnsw_check.sql sql/parts/ivfflat.sql
+            sql/parts/hnsw_types.sql sql/parts/hnsw_check.sql sql/parts/ivfflat.sql \
+            sql/parts/shard.sql
 # The upgrade from the last release: the parts added since.
-UPGRADE_PARTS = sql/parts/ivfflat.sql
+UPGRADE_PARTS = sql/parts/ivfflat.sql sql/parts/shard.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql sql/$(EXTENSION)--0.2.0--$(EXTVERSION).sql
 DATA = sql/$(EXTENSION)--0.1.0.sql sql/$(EXTENSION)--0.1.0--0.2.0.sql sql/$(EXTENSION)--0.2.0.sql
 

@@ -7,7 +7,7 @@
 \pset pager off
 
 BEGIN;
-SELECT plan(125);
+SELECT plan(126);
 -- the extension and the type
 SELECT has_extension('vecext', 'extension vecext is installed');
 SELECT ok((SELECT extrelocatable FROM pg_extension WHERE extname = 'vecext'), 'vecext is relocatable');
@@ -111,7 +111,8 @@ SELECT results_eq(
   'avg and sum have combine functions and are parallel safe');
 
 -- every function of the extension, present and future, is IMMUTABLE STRICT PARALLEL SAFE
--- (index access method handlers are called by the server, not by users: exempt)
+-- (index access method handlers are called by the server, not by users, and the checker
+-- and the sharding helpers read tables or set settings: exempt, tested below and in hnsw_types)
 SELECT cmp_ok((SELECT count(*) FROM (SELECT 1
        FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
       WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
@@ -120,19 +121,22 @@ SELECT is_empty($$SELECT p.oid::regprocedure::text
        FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
       WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
         AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'vecext')
-        AND p.prorettype <> 'index_am_handler'::regtype AND p.proname <> 'hnsw_index_check'
+        AND p.prorettype <> 'index_am_handler'::regtype
+        AND p.proname NOT IN ('hnsw_index_check', 'vecext_with_settings', 'vecext_sharded_knn', 'vecext_sharded_knn_sql')
         AND p.provolatile <> 'i'$$, 'every function is IMMUTABLE');
 SELECT is_empty($$SELECT p.oid::regprocedure::text
        FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
       WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
         AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'vecext')
-        AND p.prorettype <> 'index_am_handler'::regtype AND p.proname <> 'hnsw_index_check'
+        AND p.prorettype <> 'index_am_handler'::regtype
+        AND p.proname NOT IN ('hnsw_index_check', 'vecext_with_settings', 'vecext_sharded_knn', 'vecext_sharded_knn_sql')
         AND p.prokind <> 'a' AND NOT p.proisstrict$$, 'every non-aggregate function is STRICT');
 SELECT is_empty($$SELECT p.oid::regprocedure::text
        FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
       WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
         AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'vecext')
-        AND p.prorettype <> 'index_am_handler'::regtype AND p.proname <> 'hnsw_index_check'
+        AND p.prorettype <> 'index_am_handler'::regtype
+        AND p.proname NOT IN ('hnsw_index_check', 'vecext_with_settings', 'vecext_sharded_knn', 'vecext_sharded_knn_sql')
         AND p.proparallel <> 's'$$, 'every function and aggregate is PARALLEL SAFE');
 SELECT is_empty($$SELECT p.oid::regprocedure::text
        FROM pg_depend d JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
@@ -294,6 +298,23 @@ SELECT results_eq($$SELECT c.opcname::text COLLATE "default", o.oprname::text CO
   'hnsw opclasses l2 (default), ip, cosine, l1 order by their operator');
 SELECT ok((SELECT bool_and(amvalidate(c.oid)) FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod WHERE a.amname = 'hnsw'),
   'every hnsw opclass passes the access method validator');
+
+-- the sharding helpers (README "Scaling out"): vecext_with_settings is IMMUTABLE so that
+-- postgres_fdw sends it to the shards, not STRICT (NULL settings change nothing), and
+-- PARALLEL UNSAFE (a parallel worker cannot set settings)
+SELECT results_eq($$SELECT p.oid::regprocedure::text, pg_get_function_arguments(p.oid),
+           pg_get_function_result(p.oid), p.provolatile::text, p.proisstrict, p.proparallel::text
+       FROM pg_proc p WHERE p.proname IN ('vecext_with_settings', 'vecext_sharded_knn', 'vecext_sharded_knn_sql')
+      ORDER BY p.proname$$,
+  $$VALUES ('vecext_sharded_knn(anyelement,name,anycompatible,integer,jsonb,text,text)',
+            'rel anyelement, column_name name, query anycompatible, k integer, settings jsonb DEFAULT NULL::jsonb, filter text DEFAULT NULL::text, operator text DEFAULT ''<->''::text',
+            'SETOF anyelement', 'v', false, 'u'),
+           ('vecext_sharded_knn_sql(regclass,name,integer,text,text)',
+            'rel regclass, column_name name, k integer, filter text DEFAULT NULL::text, operator text DEFAULT ''<->''::text',
+            'text', 's', false, 'u'),
+           ('vecext_with_settings(anyelement,jsonb)', 'query anyelement, settings jsonb',
+            'anyelement', 'i', false, 'u')$$,
+  'the sharding helpers have their documented signatures and attributes');
 
 SELECT * FROM finish();
 ROLLBACK;
