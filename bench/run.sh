@@ -5,9 +5,11 @@
 #	from Debian, build and install vecext, start a private PostgreSQL 15
 #	cluster with the settings below, run bench/bench.py, stop the cluster.
 #
-# Usage: bash bench/run.sh [--no-build] [--filtered] [bench.py flags...]
+# Usage: bash bench/run.sh [--no-build] [--filtered|--scaleout] [flags...]
 #   --no-build   use the vecext already installed (skip make / make install)
 #   --filtered   run bench/filtered.py (filtered kNN) instead of bench.py
+#   --scaleout   run bench/scaleout.py (shards and replicas), which starts
+#                its own clusters under the temp dir instead of the one below
 #   everything else goes to the script (see `--help` there), e.g.
 #   --quick, --datasets fashion, --n 50000 --dim 96, --ef 10,40,200.
 #
@@ -44,6 +46,7 @@ for a in "$@"; do
 	case "$a" in
 		--no-build) BUILD=0 ;;
 		--filtered) SCRIPT=filtered.py ;;
+		--scaleout) SCRIPT=scaleout.py ;;
 		*) ARGS+=("$a") ;;
 	esac
 done
@@ -101,14 +104,22 @@ chmod 755 "$TMP"
 is_root && chown postgres: "$TMP"
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
-	if [ -f "$TMP/data/postmaster.pid" ]; then
-		(cd "$TMP" && as_pg pg_ctl stop -D "$TMP/data" -m fast -s) >/dev/null 2>&1 || true
-	fi
+	for pid in "$TMP"/data/postmaster.pid "$TMP"/servers/*/postmaster.pid; do
+		[ -f "$pid" ] || continue
+		(cd "$TMP" && as_pg pg_ctl stop -D "$(dirname "$pid")" -m fast -s) >/dev/null 2>&1 || true
+	done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'echo "interrupted" >&2; exit 130' INT
 trap 'exit 143' TERM
+
+if [ "$SCRIPT" = scaleout.py ]; then
+	log "bench/scaleout.py ${ARGS[*]}"
+	cd "$ROOT"
+	VECEXT_BENCH_PGBIN=$PGBIN "$PYTHON" "$ROOT/bench/scaleout.py" --workdir "$TMP/servers" "${ARGS[@]}"
+	exit $?
+fi
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 PORT=${VECEXT_BENCH_PORT:-5466}
