@@ -190,10 +190,35 @@ vecext_sharded_knn(PG_FUNCTION_ARGS)
 	sql = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
 											&isnull));
 
+	/*
+	 * A query given as text (a driver's untyped parameter resolves to text)
+	 * is read as the column's type.
+	 */
+	args[0] = PG_GETARG_DATUM(2);
+	if (querytype == TEXTOID)
+	{
+		AttrNumber	attnum = get_attnum(relid, NameStr(*PG_GETARG_NAME(1)));
+		Oid			coltype;
+		int32		coltypmod;
+		Oid			colcoll;
+		Oid			typinput;
+		Oid			typioparam;
+
+		if (attnum == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation \"%s\" does not exist",
+							NameStr(*PG_GETARG_NAME(1)), get_rel_name(relid))));
+		get_atttypetypmodcoll(relid, attnum, &coltype, &coltypmod, &colcoll);
+		getTypeInputInfo(coltype, &typinput, &typioparam);
+		args[0] = OidInputFunctionCall(typinput, TextDatumGetCString(args[0]), typioparam,
+									   coltypmod);
+		querytype = coltype;
+	}
+
 	/* planned generically: $1 and $2 stay parameters, for the shards */
 	argtypes[0] = querytype;
 	argtypes[1] = JSONBOID;
-	args[0] = PG_GETARG_DATUM(2);
 	args[1] = PG_ARGISNULL(4) ? (Datum) 0 : PG_GETARG_DATUM(4);
 	nulls[0] = ' ';
 	nulls[1] = PG_ARGISNULL(4) ? 'n' : ' ';

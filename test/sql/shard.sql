@@ -50,6 +50,9 @@ CREATE TABLE half AS SELECT id, v::halfvec(8) AS v FROM sh;
 SELECT count(*) FROM vecext_sharded_knn(NULL::half, 'v', (SELECT v::halfvec(8) FROM shq WHERE q = 2), 4);
 -- in the select list too
 SELECT (vecext_sharded_knn(NULL::plain, 'v', (SELECT v FROM shq WHERE q = 2), 2)).id IS NOT NULL AS found;
+-- a query given as text (an untyped driver parameter) is read as the column's type
+SELECT count(*) FROM vecext_sharded_knn(NULL::sh, 'v', '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]', 4);
+SELECT count(*) FROM vecext_sharded_knn(NULL::sh, 'v', '[0.5,0.5]', 4);
 -- no query: no rows
 SELECT count(*) FROM vecext_sharded_knn(NULL::sh, 'v', NULL::vector, 4);
 
