@@ -75,6 +75,22 @@ append_links(Relation index, int m, ItemPointer tid, int layer, const ItemPointe
 	return done;
 }
 
+/* How add_backlink goes about it. */
+typedef struct BacklinkMode
+{
+	bool		force;			/* Q stays even where the heuristic drops it */
+	int			depth;			/* nesting of restores (write_checked) */
+
+	/*
+	 * The last resort of force, when no link of N may go: drop the farthest
+	 * anyway and report it in displaced (and its payload, max_payload bytes
+	 * the caller gives), for the caller to find it another way in.
+	 */
+	bool		displace;
+	ItemPointerData displaced;
+	char	   *displaced_payload;
+} BacklinkMode;
+
 /*
  * Re-selecting a full list without losing anyone's way in.
  *
@@ -96,22 +112,6 @@ append_links(Relation index, int m, ItemPointer tid, int layer, const ItemPointe
  * list).  Those lists are read without locks, so the paths are checked
  * again once N's list is written (write_checked).
  */
-/* How add_backlink goes about it. */
-typedef struct BacklinkMode
-{
-	bool		force;			/* Q stays even where the heuristic drops it */
-	int			depth;			/* nesting of restores (write_checked) */
-
-	/*
-	 * The last resort of force, when no link of N may go: drop the farthest
-	 * anyway and report it in displaced (and its payload, max_payload bytes
-	 * the caller gives), for the caller to find it another way in.
-	 */
-	bool		displace;
-	ItemPointerData displaced;
-	char	   *displaced_payload;
-} BacklinkMode;
-
 typedef struct Reselect
 {
 	const HnswDistance *d;
@@ -191,6 +191,47 @@ cover_from(Reselect *rs, int i)
 }
 
 /*
+ * Whether cands[i] is a link the re-selection drops whose target must stay
+ * reachable: not kept, not Q, not a deleted element (vacuum's business),
+ * not the one displaced on purpose (see BacklinkMode).
+ */
+static bool
+dropped_live(const Reselect *rs, int i)
+{
+	return !rs->keep[i] && i != rs->qpos && !rs->cands[i].deleted && i != rs->displaced;
+}
+
+/* Watch every dropped live link; false when there is none. */
+static bool
+watch_dropped(Reselect *rs)
+{
+	bool		any = false;
+
+	unwatch_all(rs);
+	for (int i = 0; i < rs->ncands; i++)
+		if (dropped_live(rs, i))
+		{
+			watch(rs, i);
+			any = true;
+		}
+	return any;
+}
+
+/*
+ * Cover what N still reaches through Q (when it links Q: the likeliest)
+ * and then the kept candidates, nearest first, by their lists in rs.
+ */
+static void
+cover_kept(Reselect *rs, bool linked)
+{
+	if (linked)
+		cover_from(rs, rs->qpos);
+	for (int i = 0; i < rs->ncands; i++)
+		if (rs->keep[i] && i != rs->qpos)
+			cover_from(rs, i);
+}
+
+/*
  * Write the kept candidates as N's list, if it did not change meanwhile.
  * False when it did.
  */
@@ -217,16 +258,7 @@ write_kept(Relation index, ItemPointer tid, Reselect *rs)
 static bool
 paths_hold(Relation index, Reselect *rs, bool linked)
 {
-	bool		dropping = false;
-
-	unwatch_all(rs);
-	for (int i = 0; i < rs->ncands; i++)
-		if (!rs->keep[i] && i != rs->qpos && !rs->cands[i].deleted && i != rs->displaced)
-		{
-			watch(rs, i);
-			dropping = true;
-		}
-	if (!dropping)
+	if (!watch_dropped(rs))
 		return true;
 	for (int i = 0; i < rs->ncands; i++)
 	{
@@ -237,11 +269,7 @@ paths_hold(Relation index, Reselect *rs, bool linked)
 							 &rs->lists[slot * rs->cap], &rs->nlists[slot], &deleted))
 			rs->nlists[slot] = 0;
 	}
-	if (linked)
-		cover_from(rs, rs->qpos);
-	for (int i = 0; i < rs->ncands; i++)
-		if (rs->keep[i] && i != rs->qpos)
-			cover_from(rs, i);
+	cover_kept(rs, linked);
 	return rs->nopen == 0;
 }
 
@@ -276,11 +304,9 @@ write_checked(Relation index, ItemPointer tid, Reselect *rs, bool linked)
 	for (int i = 0; i < rs->ncands; i++)
 	{
 		HnswCandidate *x = &rs->cands[i];
-
 		BacklinkMode restore = {.force = true, .depth = rs->mode->depth + 1};
 
-		if (rs->keep[i] || i == rs->qpos || x->deleted || rs->covered[i] ||
-			i == rs->displaced)
+		if (!dropped_live(rs, i) || rs->covered[i])
 			continue;
 		if (linked && append_links(index, rs->m, &rs->cands[rs->qpos].tid, rs->layer,
 								   &x->tid, 1))
@@ -415,7 +441,6 @@ reselect(Relation index, const HnswDistance *d, int m, ItemPointer tid, int laye
 	rs.keys = palloc(sizeof(uint64) * (rs.mask + 1));
 	rs.pos = palloc(sizeof(int) * (rs.mask + 1));
 	rs.covered = palloc(sizeof(bool) * rs.ncands);
-	unwatch_all(&rs);
 	for (int i = 0; i < rs.ncands; i++)
 		nkeep += rs.keep[i];
 
@@ -434,19 +459,9 @@ reselect(Relation index, const HnswDistance *d, int m, ItemPointer tid, int laye
 	}
 	linked = rs.keep[rs.qpos];
 
-	/*
-	 * Which pruned links a path through kept elements replaces: from Q
-	 * first (the likeliest), then the kept ones nearest first, until every
-	 * pruned one is covered.
-	 */
-	for (int i = 0; i < rs.ncands; i++)
-		if (!rs.keep[i] && i != rs.qpos && !rs.cands[i].deleted)
-			watch(&rs, i);
-	if (linked)
-		cover_from(&rs, rs.qpos);
-	for (int i = 0; i < rs.ncands; i++)
-		if (rs.keep[i] && i != rs.qpos)
-			cover_from(&rs, i);
+	/* which pruned links a path through kept elements replaces */
+	if (watch_dropped(&rs))
+		cover_kept(&rs, linked);
 
 	/*
 	 * Under inner product the selection fills every slot with the nearest
@@ -460,7 +475,7 @@ reselect(Relation index, const HnswDistance *d, int m, ItemPointer tid, int laye
 			rs.covered[i] = true;
 	for (int i = 0; i < rs.ncands; i++)
 	{
-		if (rs.keep[i] || rs.covered[i] || i == rs.qpos || rs.cands[i].deleted)
+		if (!dropped_live(&rs, i) || rs.covered[i])
 			continue;			/* stays, has a path, or vacuum's business */
 		if (linked)
 			save[nsave++] = i;	/* Q takes it: N -> Q -> X */
