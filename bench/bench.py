@@ -54,7 +54,7 @@ from bench_data import GT_K, ground_truth, load_fashion, make_synthetic, recall_
 from bench_report import markdown, plot  # noqa: E402
 from bench_ivf import bench_ivfflat  # noqa: E402
 from bench_pg import (CheckFailed, VecParam, check_exact_scan, check_uses_index,  # noqa: E402
-                      copy_stream, hnsw_available, latency_stats, loadavg, pg_connect,
+                      copy_vectors, hnsw_available, latency_stats, loadavg, pg_connect,
                       prepare_session, rel_mb, round_trip_floor, run_queries, settings)
 
 try:
@@ -114,15 +114,8 @@ def bench_pg(ds, gt_ids, gt_dists, args, dsn, res):
     conn.execute(f"CREATE TABLE {table} (id int4 PRIMARY KEY, v vector({ds.dim}))"
                  if args.primary_key else
                  f"CREATE TABLE {table} (id int4, v vector({ds.dim}))")
-    header, rows, trailer = copy_stream(np.arange(ds.n, dtype=np.int32), ds.base)
     t = time.perf_counter()
-    with conn.cursor() as cur:
-        with cur.copy(f"COPY {table} (id, v) FROM STDIN WITH (FORMAT BINARY)") as cp:
-            cp.write(header)
-            step = max(1, (8 << 20) // rows.dtype.itemsize)
-            for lo in range(0, len(rows), step):
-                cp.write(rows[lo:lo + step].tobytes())
-            cp.write(trailer)
+    copy_vectors(conn, table, np.arange(ds.n, dtype=np.int32), ds.base)
     res["load_s"] = time.perf_counter() - t
     t = time.perf_counter()
     conn.execute(f"VACUUM (ANALYZE) {table}")

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 # ----------------------------------------------------------------------------
 # bench/bench_pg.py
-#     The PostgreSQL side of the benchmark, shared by bench.py and
-#     filtered.py: the vector wire format and binary COPY, plan checks
+#     The PostgreSQL side of the benchmark, shared by bench.py,
+#     filtered.py and scaleout.py: the vector wire format and binary COPY, plan checks
 #     (EXPLAIN, custom and generic), prepared query runs, the round-trip
 #     floor and the server settings stated with every result.
 # ----------------------------------------------------------------------------
@@ -83,6 +83,18 @@ def copy_stream(ids, vecs):
     arr["v"] = vecs
     header = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
     return header, arr, struct.pack(">h", -1)
+
+
+def copy_vectors(conn, table, ids, vecs):
+    """Binary COPY of (int4 id, vector) rows into table, 8 MB at a time."""
+    header, rows, trailer = copy_stream(ids, vecs)
+    step = max(1, (8 << 20) // rows.dtype.itemsize)
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY {table} (id, v) FROM STDIN WITH (FORMAT BINARY)") as cp:
+            cp.write(header)
+            for lo in range(0, len(rows), step):
+                cp.write(rows[lo:lo + step].tobytes())
+            cp.write(trailer)
 
 
 def plan_nodes(plan):

@@ -21,7 +21,7 @@ import psycopg
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_data import FASHION_DIR, read_idx_images  # noqa: E402
-from bench_pg import copy_stream, pg_connect, plan_nodes  # noqa: E402
+from bench_pg import copy_vectors, pg_connect, plan_nodes  # noqa: E402
 
 
 def read_idx_labels(path):
@@ -54,9 +54,7 @@ def load(conn, base, labels, r):
     conn.execute("DROP TABLE IF EXISTS fm_filtered")
     conn.execute("CREATE TABLE fm_filtered (id int, v vector(784), label int, r int)")
     conn.execute("CREATE TEMP TABLE fm_load (id int, v vector(784))")
-    header, arr, trailer = copy_stream(np.arange(len(base), dtype=np.int32), base)
-    with conn.cursor().copy("COPY fm_load FROM STDIN WITH (FORMAT binary)") as cp:
-        cp.write(header + arr.tobytes() + trailer)
+    copy_vectors(conn, "fm_load", np.arange(len(base), dtype=np.int32), base)
     with conn.cursor() as cur:
         cur.execute("CREATE TEMP TABLE fm_attr (id int, label int, r int)")
         with cur.copy("COPY fm_attr FROM STDIN") as cp:

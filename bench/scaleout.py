@@ -37,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_data import compute_ground_truth, make_synthetic, recall_at_k  # noqa: E402
-from bench_pg import (VecParam, copy_stream, latency_stats, pg_connect,  # noqa: E402
+from bench_pg import (VecParam, copy_vectors, latency_stats, pg_connect,  # noqa: E402
                       prepare_session)
 
 PGBIN = os.environ.get("VECEXT_BENCH_PGBIN", "/usr/lib/postgresql/15/bin")
@@ -100,13 +100,7 @@ class Cluster:
 def load(conn, table, ids, vecs, dim):
     conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.execute(f"CREATE TABLE {table} (id int, v vector({dim}))")
-    header, arr, trailer = copy_stream(ids, vecs)
-    with conn.cursor().copy(f"COPY {table} (id, v) FROM STDIN WITH (FORMAT binary)") as cp:
-        cp.write(header)
-        step = 50000
-        for lo in range(0, len(arr), step):
-            cp.write(arr[lo:lo + step].tobytes())
-        cp.write(trailer)
+    copy_vectors(conn, table, ids, vecs)
 
 
 def build(conn, table, m, efc):
@@ -268,12 +262,7 @@ def read_scaling(args, workdir, report):
         ds = make_synthetic("l2", args.replica_n, args.dim, 1000, 0, args.seed + 1, args.clusters)
         with primary.connect() as c:
             load(c, "items", np.arange(1, ds.n + 1, dtype=np.int32), ds.base, ds.dim)
-            c.execute(f"CREATE TABLE queries (q int, v vector({ds.dim}))")
-            header, arr, trailer = copy_stream(np.arange(1, 1001, dtype=np.int32), ds.queries)
-            with c.cursor().copy("COPY queries (q, v) FROM STDIN WITH (FORMAT binary)") as cp:
-                cp.write(header)
-                cp.write(arr.tobytes())
-                cp.write(trailer)
+            load(c, "queries", np.arange(1, 1001, dtype=np.int32), ds.queries, ds.dim)
             build(c, "items", args.m, args.efc)
             c.execute("CHECKPOINT")
         replicas = []
@@ -285,7 +274,7 @@ def read_scaling(args, workdir, report):
         script = os.path.join(workdir, "knn.sql")
         with open(script, "w") as f:
             f.write(f"\\set q random(1, 1000)\nSET hnsw.ef_search = {args.ef.split(',')[0]};\n"
-                    f"SELECT id FROM items ORDER BY v <-> (SELECT v FROM queries WHERE q = :q) "
+                    f"SELECT id FROM items ORDER BY v <-> (SELECT v FROM queries WHERE id = :q) "
                     f"LIMIT {args.k};\n")
         n = args.clients
         plans = {"primary alone": [(primary, n)],
