@@ -25,6 +25,7 @@ CREATE FUNCTION vecext_sharded_knn_sql(rel regclass, column_name name, k integer
 DECLARE
 	nsp name;
 	cols text;
+	pcols text;
 	branches text;
 BEGIN
 	IF rel IS NULL OR column_name IS NULL OR k IS NULL OR operator IS NULL THEN
@@ -47,12 +48,13 @@ BEGIN
 
 	SELECT n.nspname INTO nsp FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
 	WHERE e.extname = 'vecext';
-	SELECT string_agg('u.' || quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
+	SELECT string_agg('u.' || quote_ident(a.attname), ', ' ORDER BY a.attnum),
+		   string_agg('p.' || quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols, pcols
 	FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
 
 	SELECT string_agg(format(
 		'(SELECT %s, p.%I %s %I.vecext_with_settings($1, $2) AS vecext_distance FROM ONLY %s p%s ORDER BY vecext_distance LIMIT %s)',
-		replace(cols, 'u.', 'p.'), column_name, operator, nsp, leaf::regclass,
+		pcols, column_name, operator, nsp, leaf::regclass,
 		CASE WHEN filter IS NULL THEN '' ELSE ' WHERE (' || filter || ')' END, k),
 		E'\nUNION ALL\n' ORDER BY leaf::regclass::text) INTO branches
 	FROM (SELECT t.relid AS leaf FROM pg_partition_tree(rel) t WHERE t.isleaf

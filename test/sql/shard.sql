@@ -48,6 +48,10 @@ CREATE TABLE empty_parent (id int, v vector(8)) PARTITION BY HASH (id);
 SELECT count(*) FROM vecext_sharded_knn(NULL::empty_parent, 'v', (SELECT v FROM shq WHERE q = 2), 7);
 CREATE TABLE half AS SELECT id, v::halfvec(8) AS v FROM sh;
 SELECT count(*) FROM vecext_sharded_knn(NULL::half, 'v', (SELECT v::halfvec(8) FROM shq WHERE q = 2), 4);
+-- column names are quoted as they must be
+CREATE TABLE odd ("menu.id" int, "V" vector(8));
+INSERT INTO odd SELECT id, v FROM sh;
+SELECT count(DISTINCT "menu.id") FROM vecext_sharded_knn(NULL::odd, 'V', (SELECT v FROM shq WHERE q = 2), 5);
 -- in the select list too
 SELECT (vecext_sharded_knn(NULL::plain, 'v', (SELECT v FROM shq WHERE q = 2), 2)).id IS NOT NULL AS found;
 -- a query given as text (an untyped driver parameter) is read as the column's type
@@ -91,4 +95,4 @@ SELECT * FROM vecext_sharded_knn(NULL::sh, NULL, '[1]'::vector, 3);
 SELECT * FROM vecext_sharded_knn(1, 'v', '[1]'::vector, 3);
 SELECT * FROM vecext_sharded_knn(NULL::sh, 'v', '[1,2]'::vector, 3);
 
-DROP TABLE sh, shq, plain, empty_parent, half;
+DROP TABLE sh, shq, plain, empty_parent, half, odd;
