@@ -197,6 +197,7 @@ vecext_sharded_knn(PG_FUNCTION_ARGS)
 	args[0] = PG_GETARG_DATUM(2);
 	if (querytype == TEXTOID)
 	{
+		/* the column exists: vecext_sharded_knn_sql checked */
 		AttrNumber	attnum = get_attnum(relid, NameStr(*PG_GETARG_NAME(1)));
 		Oid			coltype;
 		int32		coltypmod;
@@ -204,11 +205,6 @@ vecext_sharded_knn(PG_FUNCTION_ARGS)
 		Oid			typinput;
 		Oid			typioparam;
 
-		if (attnum == InvalidAttrNumber)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" of relation \"%s\" does not exist",
-							NameStr(*PG_GETARG_NAME(1)), get_rel_name(relid))));
 		get_atttypetypmodcoll(relid, attnum, &coltype, &coltypmod, &colcoll);
 		getTypeInputInfo(coltype, &typinput, &typioparam);
 		args[0] = OidInputFunctionCall(typinput, TextDatumGetCString(args[0]), typioparam,
