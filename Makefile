@@ -54,7 +54,7 @@ sql/$(EXTENSION)--0.2.0--$(EXTVERSION).sql: $(UPGRADE_PARTS) Makefile
 test/unit/%: test/unit/%.c $(DISTANCE_SRCS) $(wildcard src/distance/*.h)
 	$(CC) -O2 -Wall -Wextra -Werror -I$(srcdir)/src -o $@ $< $(DISTANCE_SRCS) -lm
 
-.PHONY: unittest test quickstart bench bench-filtered bench-scaleout fresh-check fuzz fuzz-build soak
+.PHONY: unittest test quickstart bench bench-filtered bench-vacuum bench-scaleout fresh-check fuzz fuzz-build soak
 unittest: $(UNIT_TESTS)
 
 test:
@@ -68,6 +68,11 @@ bench:
 
 bench-filtered:
 	bash bench/run.sh --filtered $(BENCH_ARGS)
+
+# 10% of the rows deleted: recall and time of VACUUM against REINDEX, beside
+# the reference extension when it is installed (bench/vacuum.py).
+bench-vacuum:
+	bash bench/run.sh --vacuum $(BENCH_ARGS)
 
 # Sharded kNN over postgres_fdw against one node, and read scaling with
 # streaming replicas (bench/scaleout.py; README "Scaling out").

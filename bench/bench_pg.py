@@ -245,3 +245,30 @@ def hnsw_available(conn):
 def rel_mb(conn, rel):
     b = conn.execute("SELECT pg_total_relation_size(%s::regclass)", (rel,)).fetchone()[0]
     return b / 2 ** 20
+
+
+REFERENCE_DB = "vecext_ref"
+
+
+def reference_conn(dsn):
+    """A connection to a database of its own where the reference extension
+    (pgvector, `CREATE EXTENSION vector`) is created, or (None, why not)
+    when the cluster does not have it installed.  Its own database: both
+    extensions define the type vector and the hnsw access method."""
+    admin = pg_connect(dsn)
+    try:
+        if admin.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
+                         ).fetchone() is None:
+            return None, "CREATE EXTENSION vector: not installed in this cluster"
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                         (REFERENCE_DB,)).fetchone() is None:
+            admin.execute(f"CREATE DATABASE {REFERENCE_DB}")
+    finally:
+        admin.close()
+    conn = pg_connect(dsn, REFERENCE_DB)
+    try:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    except psycopg.Error as e:
+        conn.close()
+        return None, f"CREATE EXTENSION vector failed: {e.diag.message_primary}"
+    return conn, None

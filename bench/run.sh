@@ -5,9 +5,10 @@
 #	from Debian, build and install vecext, start a private PostgreSQL 15
 #	cluster with the settings below, run bench/bench.py, stop the cluster.
 #
-# Usage: bash bench/run.sh [--no-build] [--filtered|--scaleout] [flags...]
+# Usage: bash bench/run.sh [--no-build] [--filtered|--vacuum|--scaleout] [flags...]
 #   --no-build   use the vecext already installed (skip make / make install)
 #   --filtered   run bench/filtered.py (filtered kNN) instead of bench.py
+#   --vacuum     run bench/vacuum.py (10% deleted: VACUUM against REINDEX)
 #   --scaleout   run bench/scaleout.py (shards and replicas), which starts
 #                its own clusters under the temp dir instead of the one below
 #   everything else goes to the script (see `--help` there), e.g.
@@ -46,6 +47,7 @@ for a in "$@"; do
 	case "$a" in
 		--no-build) BUILD=0 ;;
 		--filtered) SCRIPT=filtered.py ;;
+		--vacuum) SCRIPT=vacuum.py ;;
 		--scaleout) SCRIPT=scaleout.py ;;
 		*) ARGS+=("$a") ;;
 	esac

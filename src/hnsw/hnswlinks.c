@@ -81,7 +81,7 @@ HnswReplaceLinks(Relation index, int m, ItemPointer tid, int layer,
 			  const ItemPointerData *expect, int nexpect,
 			  const ItemPointerData *links, int n)
 {
-	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	Buffer		buf = read_buffer(index, ItemPointerGetBlockNumber(tid));
 	GenericXLogState *state;
 	Page		page;
 	HnswElementTuple tup;

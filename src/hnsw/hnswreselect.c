@@ -50,7 +50,7 @@ static bool
 append_links(Relation index, int m, ItemPointer tid, int layer, const ItemPointerData *add,
 			 int n)
 {
-	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	Buffer		buf = read_buffer(index, ItemPointerGetBlockNumber(tid));
 	HnswElementTuple tup;
 	ItemPointerData *missing = palloc(sizeof(ItemPointerData) * n);
 	int			nmissing = 0;
@@ -547,7 +547,7 @@ add_backlink(Relation index, const HnswDistance *d, int m, ItemPointer tid, int 
 
 	for (int attempt = 0; attempt < HNSW_UPDATE_RETRIES; attempt++)
 	{
-		Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+		Buffer		buf = read_buffer(index, ItemPointerGetBlockNumber(tid));
 		HnswElementTuple tup;
 		int			n;
 		int			ecap;

@@ -87,7 +87,7 @@ bool
 HnswReadElement(Relation index, const HnswDistance *d, int m, ItemPointer tid, int layer,
 				void *payload, ItemPointerData *links, int *nlinks, bool *deleted)
 {
-	Buffer		buf = ReadBuffer(index, ItemPointerGetBlockNumber(tid));
+	Buffer		buf = read_buffer(index, ItemPointerGetBlockNumber(tid));
 	HnswElementTuple tup;
 	bool		found;
 

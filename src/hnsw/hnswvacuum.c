@@ -22,10 +22,11 @@
  * element, so such a link costs a read, never a wrong answer.
  *-------------------------------------------------------------------------
  */
-#include "hnsw/hnsw.h"
+#include "hnsw/hnswbuffer.h"
 
 #include "access/generic_xlog.h"
 #include "commands/vacuum.h"
+#include "portability/instr_time.h"
 #include "storage/bufmgr.h"
 #include "storage/freespace.h"
 #include "storage/lmgr.h"
@@ -42,6 +43,47 @@
 #define HNSW_REPAIR_TRIES			4
 #define HNSW_REPAIR_WEIGHED			8
 
+/* What repair_graph copies out of each element of a page that needs repair. */
+typedef struct PageElement
+{
+	OffsetNumber off;
+	int			level;
+	int			links0;
+	uint16		counts[HNSW_MAX_LEVEL + 1];
+	ItemPointerData *links;		/* every layer's, as on the page */
+	char	   *vec;
+} PageElement;
+
+/* One repaired list: what write_lists writes, and the back-links after. */
+typedef struct RepairedList
+{
+	OffsetNumber off;			/* the element, on the page being repaired */
+	int			layer;
+	int			n;
+	ItemPointerData *links;		/* the new list */
+	int			nnew;
+	ItemPointerData *news;		/* the links in it that are new */
+	const char *evec;			/* the element's vector */
+} RepairedList;
+
+/*
+ * repair_layer's working arrays, sized once for the largest list: a vacuum
+ * repairs most elements, and allocating these per repair (tens of kB to
+ * half a MB with its vectors) cost more than the repair's reads.
+ */
+typedef struct RepairScratch
+{
+	HnswCandidate *cands;
+	char	   *vecs;
+	bool	   *kept;
+	int		   *chosen;
+	ItemPointerData *frontier;
+	ItemPointerData *next;
+	ItemPointerData *dlinks;
+	ItemPointerData *newlinks;
+	ItemPointerData *forced;
+} RepairScratch;
+
 typedef struct VacuumState
 {
 	Relation	index;
@@ -50,8 +92,62 @@ typedef struct VacuumState
 	HnswMetaPageData meta;
 	HnswDistance dist;
 	HnswVisited deleted;		/* TIDs of deleted elements */
-	MemoryContext tmpctx;
+	RepairScratch rs;
+	MemoryContext tmpctx;		/* per element; reset once it passes
+								 * HNSW_VACUUM_TMP_BYTES */
 } VacuumState;
+
+#define HNSW_VACUUM_TMP_BYTES		(4 * 1024 * 1024)
+
+/* The most candidates repair_layer weighs for a list of cap links. */
+#define REPAIR_MAX_CANDS(cap)		((cap) * HNSW_REPAIR_TRIES + (cap))
+
+static void
+repair_scratch_init(RepairScratch *rs, const HnswDistance *d, int m)
+{
+	int			lcap = HnswLayerCapacity(m, 0);
+	int			maxcands = REPAIR_MAX_CANDS(lcap);
+
+	rs->cands = palloc(sizeof(HnswCandidate) * maxcands);
+	rs->vecs = palloc(d->max_payload * maxcands);
+	rs->kept = palloc(sizeof(bool) * maxcands);
+	rs->chosen = palloc(sizeof(int) * maxcands);
+	rs->frontier = palloc(sizeof(ItemPointerData) * lcap * (lcap + 1));
+	rs->next = palloc(sizeof(ItemPointerData) * lcap * (lcap + 1));
+	rs->dlinks = palloc(sizeof(ItemPointerData) * lcap);
+	rs->newlinks = palloc(sizeof(ItemPointerData) * lcap);
+	rs->forced = palloc(sizeof(ItemPointerData) * lcap);
+}
+
+/*
+ * Prefetch what reading each of n elements touches first (its buffer's
+ * header, its page's header, special space and line pointer), through the
+ * blocks' hints: repair reads tens of scattered elements per list, each a
+ * chain of cache misses when taken one at a time.
+ */
+static void
+prefetch_elements(VacuumState *vs, const ItemPointerData *tids, int n)
+{
+	RecentBuffers *r = recent_hints(vs->index);
+
+	for (int i = 0; i < n; i++)
+	{
+		BlockNumber blkno = ItemPointerGetBlockNumber(&tids[i]);
+		Buffer		hint = hint_of(r, blkno);
+
+		prefetch_hint(r, blkno, ItemPointerGetOffsetNumber(&tids[i]));
+		if (hint != InvalidBuffer)
+			prefetch((char *) BufferGetBlock(hint) + BLCKSZ - MAXALIGN(sizeof(HnswPageOpaqueData)));
+	}
+}
+
+/* Let go of what one element's repair allocated, once it adds up. */
+static void
+tmp_release(VacuumState *vs)
+{
+	if (MemoryContextMemAllocated(vs->tmpctx, true) > HNSW_VACUUM_TMP_BYTES)
+		MemoryContextReset(vs->tmpctx);
+}
 
 static inline bool
 is_deleted(VacuumState *vs, ItemPointer tid)
@@ -117,19 +213,9 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *callback_s
 static int
 read_links(VacuumState *vs, ItemPointer tid, int layer, ItemPointerData *out)
 {
-	Buffer		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, ItemPointerGetBlockNumber(tid),
-										 RBM_NORMAL, vs->bas);
-	HnswElementTuple tup;
 	int			n = 0;
 
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
-	if (tup != NULL && tup->level >= layer)
-	{
-		n = Min(HnswElementCounts(tup)[layer], HnswTupleCapacity(tup, vs->meta.m, layer));
-		memcpy(out, HnswElementLinks(tup, vs->meta.m, layer), sizeof(ItemPointerData) * n);
-	}
-	UnlockReleaseBuffer(buf);
+	HnswReadElement(vs->index, &vs->dist, vs->meta.m, tid, layer, NULL, out, &n, NULL);
 	return n;
 }
 
@@ -140,8 +226,7 @@ read_links(VacuumState *vs, ItemPointer tid, int layer, ItemPointerData *out)
 static bool
 has_room(VacuumState *vs, ItemPointer tid, int layer)
 {
-	Buffer		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, ItemPointerGetBlockNumber(tid),
-										 RBM_NORMAL, vs->bas);
+	Buffer		buf = read_buffer(vs->index, ItemPointerGetBlockNumber(tid));
 	HnswElementTuple tup;
 	bool		room;
 
@@ -173,20 +258,23 @@ has_room(VacuumState *vs, ItemPointer tid, int layer)
  */
 static void
 repair_layer(VacuumState *vs, ItemPointer etid, const void *evec, int layer, int cap,
-			 const ItemPointerData *links, int nlinks)
+			 const ItemPointerData *links, int nlinks, RepairedList *out)
 {
+	RepairScratch *rs = &vs->rs;
 	int			m = vs->meta.m;
 	int			lcap = HnswLayerCapacity(m, 0);
-	int			maxcands = cap * HNSW_REPAIR_TRIES + nlinks;
-	HnswCandidate *cands = palloc(sizeof(HnswCandidate) * maxcands);
-	char	   *vecs = palloc(vs->dist.max_payload * maxcands);
-	bool	   *kept = palloc(sizeof(bool) * maxcands);
-	int		   *chosen = palloc(sizeof(int) * maxcands);
-	ItemPointerData *frontier = palloc(sizeof(ItemPointerData) * lcap * (lcap + 1));
-	ItemPointerData *next = palloc(sizeof(ItemPointerData) * lcap * (lcap + 1));
-	ItemPointerData *dlinks = palloc(sizeof(ItemPointerData) * lcap);
-	ItemPointerData *newlinks = palloc(sizeof(ItemPointerData) * cap);
-	HnswVisited seen;
+	int			maxcands = cap * HNSW_REPAIR_TRIES + Min(nlinks, cap);
+	HnswCandidate *cands = rs->cands;
+	char	   *vecs = rs->vecs;
+	bool	   *kept = rs->kept;
+	int		   *chosen = rs->chosen;
+	ItemPointerData *frontier = rs->frontier;
+	ItemPointerData *next = rs->next;
+	ItemPointerData *dlinks = rs->dlinks;
+	ItemPointerData *newlinks = rs->newlinks;
+	ItemPointerData *forced = rs->forced;
+	HnswVisited seenset;
+	HnswVisited *seen = &seenset;
 	int			nfrontier = 0;
 	int			ncands = 0;
 	int			nkept = 0;
@@ -195,17 +283,20 @@ repair_layer(VacuumState *vs, ItemPointer etid, const void *evec, int layer, int
 	int			tries = 0;
 	int			nweighed = 0;
 	int			nforced = 0;
-	ItemPointerData *forced = palloc(sizeof(ItemPointerData) * lcap);
 
-	HnswVisitedInit(&seen, maxcands * 4);
-	HnswVisitedAdd(&seen, etid);
+	Assert(cap <= lcap);
+	nlinks = Min(nlinks, cap);
+	/* small enough for the context's blocks (it grows if need be) */
+	HnswVisitedInit(seen, maxcands);
+	HnswVisitedAdd(seen, etid);
 
 	/* the live links, and the first ring of deleted ones */
+	prefetch_elements(vs, links, nlinks);
 	for (int i = 0; i < nlinks; i++)
 	{
 		ItemPointer t = (ItemPointer) &links[i];
 
-		if (!HnswVisitedAdd(&seen, t))
+		if (!HnswVisitedAdd(seen, t))
 			continue;
 		if (is_deleted(vs, t))
 			frontier[nfrontier++] = *t;
@@ -227,14 +318,17 @@ repair_layer(VacuumState *vs, ItemPointer etid, const void *evec, int layer, int
 	{
 		int			nnext = 0;
 
+		prefetch_elements(vs, frontier, nfrontier);
 		for (int f = 0; f < nfrontier && ncands < maxcands; f++)
 		{
 			int			nd = read_links(vs, &frontier[f], layer, dlinks);
 			int			taken = 0;
 
+			prefetch_elements(vs, dlinks, Min(nd, 2 * HNSW_REPAIR_TRIES));
+
 			for (int j = 0; j < nd && ncands < maxcands && taken < HNSW_REPAIR_TRIES; j++)
 			{
-				if (!HnswVisitedAdd(&seen, &dlinks[j]))
+				if (!HnswVisitedAdd(seen, &dlinks[j]))
 					continue;
 				if (is_deleted(vs, &dlinks[j]))
 				{
@@ -288,16 +382,46 @@ repair_layer(VacuumState *vs, ItemPointer etid, const void *evec, int layer, int
 	for (int i = 0; i < nforced; i++)
 		newlinks[nsel + i] = forced[i];
 
-	/* no insert runs now (exclusive update lock): write unconditionally */
-	HnswReplaceLinks(vs->index, m, etid, layer, NULL, 0, newlinks, nsel + nforced);
-
+	/* the page's lists are written together (write_lists), then the back-links */
+	out->layer = layer;
+	out->n = nsel + nforced;
+	out->links = palloc(sizeof(ItemPointerData) * out->n);
+	memcpy(out->links, newlinks, sizeof(ItemPointerData) * out->n);
+	out->news = palloc(sizeof(ItemPointerData) * Max(nnew, 1));
+	out->nnew = 0;
 	for (int j = 0; j < nsel; j++)
-	{
-		int			ci = cands[chosen[j]].idx;
+		if (!kept[cands[chosen[j]].idx])
+			out->news[out->nnew++] = newlinks[j];
+}
 
-		if (!kept[ci])
-			HnswAddBacklink(vs->index, &vs->dist, m, &newlinks[j], layer, etid, evec, false);
+/*
+ * Write the repaired lists of one page's elements in one WAL record.  No
+ * insert runs now (exclusive update lock) and the repairs only read, so
+ * the lists are written as computed; an element gone meanwhile is skipped.
+ */
+static void
+write_lists(VacuumState *vs, BlockNumber blkno, const RepairedList *lists, int n)
+{
+	Buffer		buf = read_buffer(vs->index, blkno);
+	GenericXLogState *state;
+	Page		page;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	state = GenericXLogStart(vs->index);
+	page = GenericXLogRegisterBuffer(state, buf, 0);
+	for (int i = 0; i < n; i++)
+	{
+		HnswElementTuple tup = HnswGetElementTuple(page, lists[i].off);
+
+		if (tup == NULL || tup->level < lists[i].layer ||
+			lists[i].n > HnswTupleCapacity(tup, vs->meta.m, lists[i].layer))
+			continue;
+		HnswElementCounts(tup)[lists[i].layer] = lists[i].n;
+		memcpy(HnswElementLinks(tup, vs->meta.m, lists[i].layer), lists[i].links,
+			   sizeof(ItemPointerData) * lists[i].n);
 	}
+	GenericXLogFinish(state);
+	UnlockReleaseBuffer(buf);
 }
 
 /*
@@ -309,8 +433,9 @@ repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
 {
 	BlockNumber nblocks = RelationGetNumberOfBlocks(vs->index);
 	int			m = vs->meta.m;
-	ItemPointerData *links = palloc(sizeof(ItemPointerData) * HnswTotalLinks(m, HNSW_MAX_LEVEL));
-	char	   *evec = palloc(vs->dist.max_payload);
+	int			maxlists = MaxOffsetNumber * 2;
+	RepairedList *lists = palloc(sizeof(RepairedList) * maxlists);
+	PageElement *elems = palloc(sizeof(PageElement) * MaxOffsetNumber);
 
 	ItemPointerSetInvalid(best);
 	*bestlevel = -1;
@@ -320,8 +445,12 @@ repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
 		OffsetNumber maxoff;
 		Buffer		buf;
 		Page		page;
+		MemoryContext oldctx;
+		int			nlists = 0;
+		int			nelems = 0;
 
 		vacuum_delay_point();
+		oldctx = MemoryContextSwitchTo(vs->tmpctx);
 		buf = ReadBufferExtended(vs->index, MAIN_FORKNUM, blkno, RBM_NORMAL, vs->bas);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
@@ -330,61 +459,81 @@ repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
 		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
 		{
 			HnswElementTuple tup = HnswGetElementTuple(page, off);
-			ItemPointerData etid;
 			int			level;
-			int			links0;
-			uint16		counts[HNSW_MAX_LEVEL + 1];
 			bool		needs = false;
+			PageElement *pe = &elems[nelems];
 
 			if (tup == NULL || (tup->flags & HNSW_ELEMENT_DELETED))
 				continue;
-			ItemPointerSet(&etid, blkno, off);
 			level = tup->level;
-			links0 = tup->links0;
 			if (level > *bestlevel)
 			{
-				*best = etid;
+				ItemPointerSet(best, blkno, off);
 				*bestlevel = level;
 			}
-			for (int layer = 0; layer <= level; layer++)
-			{
-				counts[layer] = HnswElementCounts(tup)[layer];
-				for (int i = 0; i < counts[layer]; i++)
+			for (int layer = 0; layer <= level && !needs; layer++)
+				for (int i = 0; i < HnswElementCounts(tup)[layer]; i++)
 					if (is_deleted(vs, &HnswElementLinks(tup, m, layer)[i]))
 						needs = true;
-			}
 			if (!needs)
 				continue;
-
-			/* copy what the repair needs, let go of the page, repair */
-			memcpy(links, HnswElementLinks(tup, m, 0),
-				   sizeof(ItemPointerData) * HnswTotalLinks0(links0, m, level));
-			memcpy(evec, HnswElementPayload(tup, m), Min(tup->payload_size, vs->dist.max_payload));
-			LockBuffer(buf, BUFFER_LOCK_UNLOCK);
-			for (int layer = 0; layer <= level; layer++)
-			{
-				ItemPointerData *ll = links + (layer == 0 ? 0 : links0 + (layer - 1) * m);
-				bool		layer_needs = false;
-
-				for (int i = 0; i < counts[layer]; i++)
-					if (is_deleted(vs, &ll[i]))
-						layer_needs = true;
-				if (layer_needs)
-				{
-					MemoryContext oldctx = MemoryContextSwitchTo(vs->tmpctx);
-
-					repair_layer(vs, &etid, evec, layer, layer == 0 ? links0 : m,
-								 ll, counts[layer]);
-					MemoryContextSwitchTo(oldctx);
-					MemoryContextReset(vs->tmpctx);
-				}
-			}
-			LockBuffer(buf, BUFFER_LOCK_SHARE);
-			/* the page may have changed while unlocked: re-read */
-			page = BufferGetPage(buf);
-			maxoff = PageGetMaxOffsetNumber(page);
+			pe->off = off;
+			pe->level = level;
+			pe->links0 = tup->links0;
+			memcpy(pe->counts, HnswElementCounts(tup), sizeof(uint16) * (level + 1));
+			pe->links = palloc(sizeof(ItemPointerData) * HnswTotalLinks0(tup->links0, m, level));
+			memcpy(pe->links, HnswElementLinks(tup, m, 0),
+				   sizeof(ItemPointerData) * HnswTotalLinks0(tup->links0, m, level));
+			pe->vec = palloc(vs->dist.max_payload);
+			memcpy(pe->vec, HnswElementPayload(tup, m), Min(tup->payload_size, vs->dist.max_payload));
+			nelems++;
 		}
 		UnlockReleaseBuffer(buf);
+
+		/* repair each list that links to a deleted element: reads only */
+		for (int e = 0; e < nelems; e++)
+		{
+			PageElement *pe = &elems[e];
+			ItemPointerData etid;
+
+			ItemPointerSet(&etid, blkno, pe->off);
+			for (int layer = 0; layer <= pe->level; layer++)
+			{
+				ItemPointerData *ll = pe->links + (layer == 0 ? 0 : pe->links0 + (layer - 1) * m);
+				bool		layer_needs = false;
+
+				for (int i = 0; i < pe->counts[layer]; i++)
+					if (is_deleted(vs, &ll[i]))
+						layer_needs = true;
+				if (!layer_needs)
+					continue;
+				if (nlists == maxlists)
+				{
+					maxlists *= 2;
+					lists = repalloc(lists, sizeof(RepairedList) * maxlists);
+				}
+				lists[nlists].off = pe->off;
+				lists[nlists].evec = pe->vec;
+				repair_layer(vs, &etid, pe->vec, layer, layer == 0 ? pe->links0 : m,
+							 ll, pe->counts[layer], &lists[nlists]);
+				nlists++;
+			}
+		}
+
+		/* write them, then offer each new neighbour a link back */
+		if (nlists > 0)
+			write_lists(vs, blkno, lists, nlists);
+		for (int i = 0; i < nlists; i++)
+		{
+			ItemPointerData etid;
+
+			ItemPointerSet(&etid, blkno, lists[i].off);
+			for (int j = 0; j < lists[i].nnew; j++)
+				HnswAddBacklink(vs->index, &vs->dist, m, &lists[i].news[j], lists[i].layer,
+								&etid, lists[i].evec, false);
+		}
+		MemoryContextSwitchTo(oldctx);
+		tmp_release(vs);
 	}
 }
 
@@ -467,7 +616,7 @@ reconnect_orphans(VacuumState *vs)
 												  &tid, vec,
 												  !linked && vs->dist.metric != HNSW_METRIC_IP);
 				MemoryContextSwitchTo(oldctx);
-				MemoryContextReset(vs->tmpctx);
+				tmp_release(vs);
 				if (linked)
 				{
 					relinked++;
@@ -547,6 +696,7 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	HnswVisitedInit(&vs.deleted, 1024);
 	vs.tmpctx = AllocSetContextCreate(CurrentMemoryContext, "hnsw vacuum",
 									  ALLOCSET_DEFAULT_SIZES);
+	repair_scratch_init(&vs.rs, &vs.dist, vs.meta.m);
 
 	stats->num_index_tuples = 0;
 	mark_deleted(&vs, callback, callback_state);
@@ -556,14 +706,30 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		ItemPointerData best;
 		int			bestlevel;
 
+		instr_time	t0,
+					t1,
+					t2,
+					t3;
+
 		LockPage(info->index, HNSW_UPDATE_LOCK, ExclusiveLock);
 		vs.meta = HnswReadMeta(info->index);
+		INSTR_TIME_SET_CURRENT(t0);
 		repair_graph(&vs, &best, &bestlevel);
 		if (ItemPointerIsValid(&vs.meta.entry) && is_deleted(&vs, &vs.meta.entry))
 			HnswSetEntry(info->index, &best, bestlevel);
+		INSTR_TIME_SET_CURRENT(t1);
 		free_deleted(&vs);
+		INSTR_TIME_SET_CURRENT(t2);
 		reconnect_orphans(&vs);
+		INSTR_TIME_SET_CURRENT(t3);
 		UnlockPage(info->index, HNSW_UPDATE_LOCK, ExclusiveLock);
+		INSTR_TIME_SUBTRACT(t3, t2);
+		INSTR_TIME_SUBTRACT(t2, t1);
+		INSTR_TIME_SUBTRACT(t1, t0);
+		elog(DEBUG1, "hnsw vacuum of \"%s\": %lld deleted; repair %.0f ms, free %.0f ms, reconnect %.0f ms",
+			 RelationGetRelationName(info->index), (long long) vs.deleted.count,
+			 INSTR_TIME_GET_MILLISEC(t1), INSTR_TIME_GET_MILLISEC(t2),
+			 INSTR_TIME_GET_MILLISEC(t3));
 	}
 
 	stats->num_pages = RelationGetNumberOfBlocks(info->index);
