@@ -17,7 +17,10 @@
 #      that the hnsw index is used (custom and generic plan) -- a silently
 #      unused index would otherwise give a fast, wrong figure;
 #   6. 2-client query throughput and single-row insert throughput;
-#   7. the same through hnswlib (M = 16, ef_construction = 64, one thread,
+#   7. steps 4 to 6 for the reference extension (pgvector) when the cluster
+#      has it installed (`CREATE EXTENSION vector` works), in a database of
+#      its own (<db>_ref); otherwise the report says it was not measured;
+#   8. the same through hnswlib (M = 16, ef_construction = 64, one thread,
 #      one query at a time, k = 10).
 # It writes one JSON file per run, a markdown report and a recall-vs-QPS plot.
 # Data sets and ground truth: bench_data.py; report and plot: bench_report.py;
@@ -55,7 +58,8 @@ from bench_report import markdown, plot  # noqa: E402
 from bench_ivf import bench_ivfflat  # noqa: E402
 from bench_pg import (CheckFailed, VecParam, check_exact_scan, check_uses_index,  # noqa: E402
                       copy_vectors, hnsw_available, latency_stats, loadavg, pg_connect,
-                      prepare_session, rel_mb, round_trip_floor, run_queries, settings)
+                      prepare_session, reference_conn, rel_mb, round_trip_floor, run_queries,
+                      settings)
 
 try:
     import hnswlib
@@ -93,8 +97,9 @@ def cache_dir(args):
     return d
 
 
-def bench_pg(ds, gt_ids, gt_dists, args, dsn, res):
-    """All Postgres measurements of one data set; fills res (a dict)."""
+def bench_pg(ds, gt_ids, gt_dists, args, dsn, res, label="vecext"):
+    """All Postgres measurements of one data set; fills res (a dict).
+    label names the extension in the log (the reference runs here too)."""
     op, opclass, _ = METRICS[ds.metric]
     table = "bench_" + ds.name.replace("-", "_")
     index = table + "_hnsw"
@@ -216,7 +221,7 @@ def bench_pg(ds, gt_ids, gt_dists, args, dsn, res):
         row = dict(ef=ef, recall=recall_at_k(out, gt_ids, gt_dists, K), short_results=short,
                    **latency_stats(lat, wall))
         idx["ef"].append(row)
-        log(f"{ds.name}: vecext ef {ef:4d}: recall@{K} {row['recall']:.4f}, "
+        log(f"{ds.name}: {label} ef {ef:4d}: recall@{K} {row['recall']:.4f}, "
             f"{row['qps']:8.1f} QPS, p50 {row['p50_ms']:.2f} ms, p99 {row['p99_ms']:.2f} ms")
         if short:
             res["errors"].append(f"ef {ef}: {short} queries returned fewer than {K} rows")
@@ -475,6 +480,8 @@ def parse_args(argv):
     p.add_argument("--quick", action="store_true",
                    help="small sizes for a check in a few minutes: fashion 10000, synthetic "
                         "20000 x 64, 200 queries")
+    p.add_argument("--no-reference", action="store_true",
+                   help="do not measure the reference extension even when it is installed")
     p.add_argument("--smoke", action="store_true",
                    help="tiny self-check of this script (synthetic 2000 x 16, one ef, a few "
                         "queries); output to a temp dir unless --out")
@@ -562,6 +569,23 @@ def main(argv):
                ef=args.ef, k=K, runs=args.runs, target_recall=TARGET_RECALL,
                hnsw=dict(m=HNSW_M, ef_construction=HNSW_EF_CONSTRUCTION),
                args=vars(args).copy(), datasets=[], notes=[])
+    # The reference extension, when installed, in a database of its own:
+    # hnsw only (its exact scan is the same seq scan; no ivfflat).
+    ref_dsn = None
+    if args.smoke or args.no_reference:
+        run["reference"] = dict(missing="not asked for")
+    else:
+        rconn, why = reference_conn(args.dsn, args.db + "_ref", fresh=True)
+        if rconn is None:
+            run["reference"] = dict(missing=why)
+            log(f"reference extension not measured: {why}")
+        else:
+            run["reference"] = dict(version=rconn.execute(
+                "SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()[0])
+            rconn.close()
+            ref_dsn = psycopg.conninfo.make_conninfo(args.dsn, dbname=args.db + "_ref")
+            log(f"reference extension: vector {run['reference']['version']}, measured beside")
+    ref_args = argparse.Namespace(**{**vars(args), "exact_queries": 0, "probes": []})
     run["load_average_start"] = loadavg()
     run["round_trip"] = round_trip_floor(conn, 200 if args.smoke else 2000)
     log(f"round trip of a trivial prepared statement: p50 "
@@ -593,6 +617,15 @@ def main(argv):
                 d["vecext"].setdefault("errors", []).append(f"{type(e).__name__}: {e}")
                 traceback.print_exc()
             d["errors"] += [f"vecext: {e}" for e in d["vecext"].pop("errors", [])]
+            if ref_dsn is not None:
+                d["reference"] = {}
+                try:
+                    bench_pg(ds, gt_ids, gt_dists, ref_args, ref_dsn, d["reference"],
+                             label="reference")
+                except Exception as e:
+                    d["reference"].setdefault("errors", []).append(f"{type(e).__name__}: {e}")
+                    traceback.print_exc()
+                d["errors"] += [f"reference: {e}" for e in d["reference"].pop("errors", [])]
             if hnswlib is not None and not args.no_hnswlib:
                 d["hnswlib"] = {}
                 try:

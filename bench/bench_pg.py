@@ -250,22 +250,25 @@ def rel_mb(conn, rel):
 REFERENCE_DB = "vecext_ref"
 
 
-def reference_conn(dsn):
-    """A connection to a database of its own where the reference extension
-    (pgvector, `CREATE EXTENSION vector`) is created, or (None, why not)
-    when the cluster does not have it installed.  Its own database: both
-    extensions define the type vector and the hnsw access method."""
+def reference_conn(dsn, dbname=REFERENCE_DB, fresh=False):
+    """A connection to a database of its own (dbname; dropped and made
+    again when fresh) where the reference extension (pgvector, `CREATE
+    EXTENSION vector`) is created, or (None, why not) when the cluster does
+    not have it installed.  Its own database: both extensions define the
+    type vector and the hnsw access method."""
     admin = pg_connect(dsn)
     try:
         if admin.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"
                          ).fetchone() is None:
             return None, "CREATE EXTENSION vector: not installed in this cluster"
+        if fresh:
+            admin.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
         if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                         (REFERENCE_DB,)).fetchone() is None:
-            admin.execute(f"CREATE DATABASE {REFERENCE_DB}")
+                         (dbname,)).fetchone() is None:
+            admin.execute(f'CREATE DATABASE "{dbname}"')
     finally:
         admin.close()
-    conn = pg_connect(dsn, REFERENCE_DB)
+    conn = pg_connect(dsn, dbname)
     try:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     except psycopg.Error as e:

@@ -38,6 +38,9 @@ def systems_of(d):
     idx = pg.get("index")
     out.append(("vecext", idx.get("build_s") if idx else None,
                 idx.get("index_mb") if idx else None, idx.get("ef") if idx else None))
+    r = (d.get("reference") or {}).get("index")
+    if r:
+        out.append(("reference", r.get("build_s"), r.get("index_mb"), r.get("ef")))
     h = d.get("hnswlib")
     if h:
         out.append(("hnswlib", h.get("build_s"), h.get("index_mb"), h.get("ef")))
@@ -94,6 +97,12 @@ def markdown(run):
              f"Cells: recall@{K} / QPS. \"build s\" is the build with "
              f"max_parallel_maintenance_workers={workers[0]} for vecext, one thread for "
              f"hnswlib.")
+    ref = run.get("reference") or {}
+    L.append("")
+    L.append(f"Reference extension (pgvector): vector {ref['version']}, same cluster, data, "
+             f"settings and queries, in a database of its own; its rows are \"reference\"."
+             if "version" in ref else
+             f"Reference extension (pgvector): not measured ({ref.get('missing', 'no record')}).")
     rt = run.get("round_trip")
     if rt:
         L.append("")
@@ -119,7 +128,7 @@ def markdown(run):
         sy = {name: (build, rows) for name, build, _, rows in systems_of(d)}
         parts = []
         firsts = {}
-        for name in ("vecext", "hnswlib"):
+        for name in ("vecext", "reference", "hnswlib"):
             if name not in sy:
                 continue
             r = first_reaching(sy[name][1], target)
@@ -128,7 +137,9 @@ def markdown(run):
                                        if r else "none" if sy[name][1] else "—"))
         line = (f"- **{d['name']}**: first ef reaching recall@{K} ≥ {target}: "
                 + "; ".join(parts))
-        a, b = firsts.get("vecext"), firsts.get("hnswlib")
+        a, b, c = firsts.get("vecext"), firsts.get("hnswlib"), firsts.get("reference")
+        if a and c:
+            line += f"; QPS ratio vecext/reference {a['qps'] / c['qps']:.2f}"
         if a and b:
             line += f"; QPS ratio vecext/hnswlib {a['qps'] / b['qps']:.2f}"
         bv, bh = sy.get("vecext", (None,))[0], sy.get("hnswlib", (None,))[0]
@@ -200,7 +211,7 @@ def plot(run, path):
     if not ds:
         return False
     fig, axes = plt.subplots(1, len(ds), figsize=(4.2 * len(ds), 3.6), squeeze=False)
-    colors = {"vecext": "tab:blue", "hnswlib": "tab:orange"}
+    colors = {"vecext": "tab:blue", "hnswlib": "tab:orange", "reference": "tab:green"}
     for ax, d in zip(axes[0], ds):
         for name, _, _, rows in systems_of(d):
             if not rows:
