@@ -301,7 +301,8 @@ extern const HnswTypeOps HnswVectorOps;
 extern int	HnswRandomLevel(int m, double u);
 extern double HnswRandomUniform(uint64 *state);
 extern int	HnswSelectNeighbors(const HnswDistance *d, HnswCandidate *cands, int ncands,
-								const void **vecs, int keep, bool *selected);
+								const void **vecs, int keep, bool *selected, uint64 salt,
+								bool by_tid);
 extern int	HnswCandidateCmp(const void *a, const void *b);
 
 /* hnswsearch.c */

@@ -256,7 +256,7 @@ mem_search_layer(BuildLocal *bl, const void *q, HnswCandidate *entries, int nent
 
 /* Pick up to keep of cands (sorted nearest first) with the heuristic. */
 static int
-mem_select(BuildLocal *bl, HnswCandidate *cands, int ncands, int keep, int32 *out)
+mem_select(BuildLocal *bl, int32 owner, HnswCandidate *cands, int ncands, int keep, int32 *out)
 {
 	const void **vecs = palloc(sizeof(void *) * ncands);
 	bool	   *selected = palloc(sizeof(bool) * ncands);
@@ -264,7 +264,7 @@ mem_select(BuildLocal *bl, HnswCandidate *cands, int ncands, int keep, int32 *ou
 
 	for (int i = 0; i < ncands; i++)
 		vecs[i] = node_payload(bl->g, graph_node(bl->g, cands[i].idx));
-	HnswSelectNeighbors(&bl->cdist, cands, ncands, vecs, keep, selected);
+	HnswSelectNeighbors(&bl->cdist, cands, ncands, vecs, keep, selected, (uint64) owner, false);
 	for (int i = 0; i < ncands; i++)
 		if (selected[i])
 			out[nsel++] = cands[i].idx;
@@ -299,7 +299,7 @@ mem_add_backlink(BuildLocal *bl, int32 s, int32 n, int layer)
 		cands[cap].idx = n;
 		cands[cap].dist = HnswDist(&bl->cdist, svec, node_payload(g, graph_node(g, n)));
 		qsort(cands, cap + 1, sizeof(HnswCandidate), HnswCandidateCmp);
-		counts[layer] = mem_select(bl, cands, cap + 1, cap, links);
+		counts[layer] = mem_select(bl, s, cands, cap + 1, cap, links);
 		pfree(cands);
 	}
 	node_unlock(g, node);
@@ -421,7 +421,7 @@ HnswMemInsert(BuildLocal *bl, int32 n)
 			entries[i] = HnswHeapPop(&result);
 		nentries = nres;
 		if (layer <= level)
-			nsel[layer] = mem_select(bl, entries, nentries, layer == 0 ? node->links0 : g->m,
+			nsel[layer] = mem_select(bl, n, entries, nentries, layer == 0 ? node->links0 : g->m,
 									 sel + layer * HnswLayerCapacity(g->m, 0));
 	}
 

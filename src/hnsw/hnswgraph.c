@@ -61,6 +61,54 @@ same_point(const HnswDistance *d, const HnswCandidate *cands, const void **vecs,
 	return dij == HnswDist(d, vecs[i], vecs[i]);
 }
 
+/* The order spread_ties gives a candidate among those at its distance. */
+static inline uint32
+tie_rank(const HnswCandidate *c, uint64 salt, bool by_tid)
+{
+	uint64		id = by_tid ? tid_key((ItemPointer) &c->tid) : (uint64) (uint32) c->idx;
+
+	return key_hash(id ^ (salt * UINT64CONST(0x9e3779b97f4a7c15)));
+}
+
+/*
+ * Reorder each run of candidates at one distance (copies of one vector, in
+ * practice) by a hash of the candidate and of salt, the list's owner: the
+ * copies a list keeps under the cap are then its own pseudo-random few.
+ * Nearest first with ties by age, as sorted, every list of a group kept the
+ * same oldest copies, and the rest of the group had no way in from another
+ * copy: a scan for that vector, which stops once its result is full of
+ * copies, missed some of them.  cands[] and vecs[] move together.
+ */
+static void
+spread_ties(HnswCandidate *cands, const void **vecs, int ncands, uint64 salt, bool by_tid)
+{
+	for (int a = 0; a < ncands;)
+	{
+		int			b = a + 1;
+
+		while (b < ncands && cands[b].dist == cands[a].dist)
+			b++;
+		/* insertion sort of the run by rank: runs are short */
+		for (int i = a + 1; i < b; i++)
+		{
+			HnswCandidate c = cands[i];
+			const void *v = vecs[i];
+			uint32		r = tie_rank(&c, salt, by_tid);
+			int			j = i;
+
+			while (j > a && tie_rank(&cands[j - 1], salt, by_tid) > r)
+			{
+				cands[j] = cands[j - 1];
+				vecs[j] = vecs[j - 1];
+				j--;
+			}
+			cands[j] = c;
+			vecs[j] = v;
+		}
+		a = b;
+	}
+}
+
 /*
  * The paper's heuristic, with two changes.  cands[] is sorted nearest
  * first, dist being the distance to the new node q; vecs[i] is the vector
@@ -72,7 +120,9 @@ same_point(const HnswDistance *d, const HnswCandidate *cands, const void **vecs,
  * 0).  When q is itself a copy, its copies are at distance 0 (or the
  * metric's least) and prune nothing (ties keep a candidate), so without the
  * cap a group of copies would fill each other's lists and cut itself off
- * from the rest of the graph.
+ * from the rest of the graph.  Which copies a list keeps depends on its
+ * owner (salt: a node number when by_tid is false, else a TID; spread_ties),
+ * so that the copies of a group link among themselves in all directions.
  *
  * Inner product: the rule "keep c only if it is nearer to q than to every
  * kept s" assumes a metric.  Under negative inner product dist(c, s) is
@@ -85,12 +135,14 @@ same_point(const HnswDistance *d, const HnswCandidate *cands, const void **vecs,
  */
 int
 HnswSelectNeighbors(const HnswDistance *d, HnswCandidate *cands, int ncands,
-					const void **vecs, int keep, bool *selected)
+					const void **vecs, int keep, bool *selected, uint64 salt, bool by_tid)
 {
 	int			count = 0;
 	int			ncopies = 0;
 	int			maxcopies = Max(1, keep / 4);
 	int		   *chosen = palloc(sizeof(int) * Max(keep, 1));
+
+	spread_ties(cands, vecs, ncands, salt, by_tid);
 
 	/* no more candidates than room: keep them all, as the paper's variant does */
 	for (int i = 0; i < ncands; i++)
@@ -148,11 +200,9 @@ HnswSelectNeighbors(const HnswDistance *d, HnswCandidate *cands, int ncands,
 
 /*
  * qsort order of candidates: nearest first, ties by idx (every caller sets
- * it: a node number, or the candidate's place before sorting).  Copies of
- * one vector tie, and the heuristic keeps only some of them
- * (HnswSelectNeighbors): the ones a list already had, or the older nodes,
- * win over a newcomer, so that links to copies do not churn until some copy
- * has none left.
+ * it: a node number, or the candidate's place before sorting), so that the
+ * order is total.  Which of several tied copies a list keeps is
+ * HnswSelectNeighbors's choice (spread_ties), not this order's.
  */
 int
 HnswCandidateCmp(const void *a, const void *b)

@@ -207,7 +207,8 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 					vecs[ncands] = v;
 					ncands++;
 				}
-				nsel = HnswSelectNeighbors(d, cands, ncands, vecs, cap, selected);
+				nsel = HnswSelectNeighbors(d, cands, ncands, vecs, cap, selected,
+										   tid_key(heaptid), true);
 				layerlinks[layer] = palloc(sizeof(ItemPointerData) * Max(nsel, 1));
 				for (int i = 0; i < ncands; i++)
 					if (selected[i])

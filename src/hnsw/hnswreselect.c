@@ -434,7 +434,11 @@ reselect(Relation index, const HnswDistance *d, int m, ItemPointer tid, int laye
 		if (ItemPointerEquals(&rs.cands[i].tid, newtid))
 			rs.qpos = i;
 	}
-	HnswSelectNeighbors(d, rs.cands, rs.ncands, cvecs, ecap, rs.keep);
+	HnswSelectNeighbors(d, rs.cands, rs.ncands, cvecs, ecap, rs.keep, tid_key(tid), true);
+	/* the selection may reorder ties: find Q again */
+	for (int i = 0; i < rs.ncands; i++)
+		if (ItemPointerEquals(&rs.cands[i].tid, newtid))
+			rs.qpos = i;
 	rs.mask = 63;
 	while (rs.mask + 1 < (uint32) rs.ncands * 2)
 		rs.mask = rs.mask * 2 + 1;
