@@ -16,7 +16,8 @@
 #      with a prepared `ORDER BY v <op> $1 LIMIT 10`, after EXPLAIN has shown
 #      that the hnsw index is used (custom and generic plan) -- a silently
 #      unused index would otherwise give a fast, wrong figure;
-#   6. 2-client query throughput and single-row insert throughput;
+#   6. 2-client query throughput, throughput at 1 to 32 clients through
+#      pgbench (bench_concurrency.py) and single-row insert throughput;
 #   7. steps 4 to 6 for the reference extension (pgvector) when the cluster
 #      has it installed (`CREATE EXTENSION vector` works), in a database of
 #      its own (<db>_ref); otherwise the report says it was not measured;
@@ -55,6 +56,7 @@ import psycopg
 sys.dont_write_bytecode = True    # no __pycache__ in the checkout
 from bench_data import GT_K, ground_truth, load_fashion, make_synthetic, recall_at_k  # noqa: E402
 from bench_report import markdown, plot  # noqa: E402
+from bench_concurrency import run_concurrency  # noqa: E402
 from bench_ivf import bench_ivfflat  # noqa: E402
 from bench_pg import (CheckFailed, VecParam, check_exact_scan, check_uses_index,  # noqa: E402
                       copy_vectors, hnsw_available, latency_stats, loadavg, pg_connect,
@@ -235,6 +237,12 @@ def bench_pg(ds, gt_ids, gt_dists, args, dsn, res, label="vecext"):
                                        else [])
         c = idx["clients"]
         log(f"{ds.name}: {c['clients']} clients at ef {c['ef']}: {c['qps']:.1f} QPS total")
+
+    # -- 1 to 32 clients: pgbench ----------------------------------------------
+    if args.concurrency:
+        idx["concurrency"] = run_concurrency(conn, dsn, table, index, op, ds.queries,
+                                             args.clients_ef, K, args.concurrency,
+                                             args.concurrency_seconds, log)
 
     # -- ivfflat on the same table, the hnsw index set aside ---------------------
     if args.probes:
@@ -480,6 +488,12 @@ def parse_args(argv):
     p.add_argument("--quick", action="store_true",
                    help="small sizes for a check in a few minutes: fashion 10000, synthetic "
                         "20000 x 64, 200 queries")
+    p.add_argument("--concurrency", default=None,
+                   help="comma list of client counts for the pgbench throughput run (at "
+                        "--clients-ef; default 1,2,4,8,16,32, --quick 1,2,4, --smoke 1,2); "
+                        "empty: none")
+    p.add_argument("--concurrency-seconds", type=int, default=None,
+                   help="seconds of each pgbench run (default 10, --quick 3, --smoke 1)")
     p.add_argument("--no-reference", action="store_true",
                    help="do not measure the reference extension even when it is installed")
     p.add_argument("--smoke", action="store_true",
@@ -493,13 +507,15 @@ def parse_args(argv):
     if a.smoke:
         defaults = dict(datasets="synthetic", n=2000, dim=16, fashion_n=2000,
                         queries=20, ef="40", exact_queries=5, inserts=20, warmup=2,
-                        runs=1)
+                        runs=1, concurrency="1,2", concurrency_seconds=1)
     elif a.quick:
         defaults = dict(n=20000, dim=64, fashion_n=10000, queries=200, exact_queries=20,
-                        inserts=200, warmup=20, runs=2)
+                        inserts=200, warmup=20, runs=2, concurrency="1,2,4",
+                        concurrency_seconds=3)
     else:
         defaults = dict(n=200000, dim=128, fashion_n=60000, queries=1000, exact_queries=50,
-                        inserts=1000, warmup=50, runs=3)
+                        inserts=1000, warmup=50, runs=3, concurrency="1,2,4,8,16,32",
+                        concurrency_seconds=10)
     common = dict(datasets="fashion,synthetic,synthetic-cosine",
                   ef=",".join(map(str, DEFAULT_EF)))
     for k, v in {**common, **defaults}.items():
@@ -508,6 +524,7 @@ def parse_args(argv):
     if a.clusters is None:
         a.clusters = max(10, a.n // POINTS_PER_CLUSTER)
     a.ef = [int(x) for x in str(a.ef).split(",") if x.strip()]
+    a.concurrency = [int(x) for x in str(a.concurrency).split(",") if x.strip()]
     a.probes = [int(x) for x in str(a.probes).split(",") if x.strip()]
     a.build_workers = [int(x) for x in a.build_workers.split(",") if x.strip()]
     a.datasets = [x.strip() for x in a.datasets.split(",") if x.strip()]

@@ -157,6 +157,22 @@ def markdown(run):
                 L.append(f"| {d['name']} | {name} | {r['ef']} | {r['recall']:.4f} | "
                          f"{r['qps']:.1f} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} |")
     L.append("")
+    conc = [(d, name, ((d.get(key) or {}).get("index") or {}).get("concurrency"))
+            for d in run["datasets"] for name, key in (("vecext", "vecext"),
+                                                       ("reference", "reference"))]
+    conc = [c for c in conc if c[2]]
+    if conc:
+        counts = sorted({r["clients"] for _, _, rows in conc for r in rows})
+        L.append(f"## Clients (pgbench, prepared, one kNN query per transaction, "
+                 f"ef_search {(run.get('args') or {}).get('clients_ef')}): QPS")
+        L.append("")
+        L.append("| data | system | " + " | ".join(f"{c}" for c in counts) + " |")
+        L.append("|---|---|" + "---:|" * len(counts))
+        for d, name, rows in conc:
+            by = {r["clients"]: r for r in rows}
+            L.append(f"| {d['name']} | {name} | " +
+                     " | ".join(f"{by[c]['qps']:.0f}" if c in by else "—" for c in counts) + " |")
+        L.append("")
     L.append("## Load, build, exact scan, clients, inserts (vecext)")
     L.append("")
     wcols = [f"build s, {w} worker{'' if w == 1 else 's'}" for w in workers]
