@@ -429,13 +429,9 @@ reselect(Relation index, const HnswDistance *d, int m, ItemPointer tid, int laye
 	/* the heuristic, nearest first */
 	qsort(rs.cands, rs.ncands, sizeof(HnswCandidate), HnswCandidateCmp);
 	for (int i = 0; i < rs.ncands; i++)
-	{
 		cvecs[i] = HnswPayloadAt(d, rs.vecs, rs.cands[i].idx);
-		if (ItemPointerEquals(&rs.cands[i].tid, newtid))
-			rs.qpos = i;
-	}
 	HnswSelectNeighbors(d, rs.cands, rs.ncands, cvecs, ecap, rs.keep, tid_key(tid), true);
-	/* the selection may reorder ties: find Q again */
+	/* Q's place, once the selection has ordered ties its way */
 	for (int i = 0; i < rs.ncands; i++)
 		if (ItemPointerEquals(&rs.cands[i].tid, newtid))
 			rs.qpos = i;

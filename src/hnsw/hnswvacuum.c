@@ -50,6 +50,7 @@ typedef struct PageElement
 	int			level;
 	int			links0;
 	uint16		counts[HNSW_MAX_LEVEL + 1];
+	uint32		stale;			/* bit l: layer l links to a deleted element */
 	ItemPointerData *links;		/* every layer's, as on the page */
 	char	   *vec;
 } PageElement;
@@ -263,7 +264,7 @@ repair_layer(VacuumState *vs, ItemPointer etid, const void *evec, int layer, int
 	RepairScratch *rs = &vs->rs;
 	int			m = vs->meta.m;
 	int			lcap = HnswLayerCapacity(m, 0);
-	int			maxcands = cap * HNSW_REPAIR_TRIES + Min(nlinks, cap);
+	int			maxcands;
 	HnswCandidate *cands = rs->cands;
 	char	   *vecs = rs->vecs;
 	bool	   *kept = rs->kept;
@@ -286,6 +287,7 @@ repair_layer(VacuumState *vs, ItemPointer etid, const void *evec, int layer, int
 
 	Assert(cap <= lcap);
 	nlinks = Min(nlinks, cap);
+	maxcands = cap * HNSW_REPAIR_TRIES + nlinks;	/* at most REPAIR_MAX_CANDS(lcap) */
 	/* small enough for the context's blocks (it grows if need be) */
 	HnswVisitedInit(seen, maxcands);
 	HnswVisitedAdd(seen, etid);
@@ -460,7 +462,7 @@ repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
 		{
 			HnswElementTuple tup = HnswGetElementTuple(page, off);
 			int			level;
-			bool		needs = false;
+			uint32		stale = 0;
 			PageElement *pe = &elems[nelems];
 
 			if (tup == NULL || (tup->flags & HNSW_ELEMENT_DELETED))
@@ -471,13 +473,17 @@ repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
 				ItemPointerSet(best, blkno, off);
 				*bestlevel = level;
 			}
-			for (int layer = 0; layer <= level && !needs; layer++)
+			for (int layer = 0; layer <= level; layer++)
 				for (int i = 0; i < HnswElementCounts(tup)[layer]; i++)
 					if (is_deleted(vs, &HnswElementLinks(tup, m, layer)[i]))
-						needs = true;
-			if (!needs)
+					{
+						stale |= (uint32) 1 << layer;
+						break;
+					}
+			if (stale == 0)
 				continue;
 			pe->off = off;
+			pe->stale = stale;
 			pe->level = level;
 			pe->links0 = tup->links0;
 			memcpy(pe->counts, HnswElementCounts(tup), sizeof(uint16) * (level + 1));
@@ -500,12 +506,8 @@ repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
 			for (int layer = 0; layer <= pe->level; layer++)
 			{
 				ItemPointerData *ll = pe->links + (layer == 0 ? 0 : pe->links0 + (layer - 1) * m);
-				bool		layer_needs = false;
 
-				for (int i = 0; i < pe->counts[layer]; i++)
-					if (is_deleted(vs, &ll[i]))
-						layer_needs = true;
-				if (!layer_needs)
+				if (!(pe->stale & ((uint32) 1 << layer)))
 					continue;
 				if (nlists == maxlists)
 				{
