@@ -85,6 +85,18 @@
 /* Highest layer a node may have (also bounded by what fits on a page). */
 #define HNSW_MAX_LEVEL				16
 
+/*
+ * Payloads that may span pages (HnswDistance.span; see hnswpage.h): at most
+ * this many bytes (payload_size is a uint16), so 16000 float4 dimensions.
+ * A build splits an element across the end of a page only when its tuple
+ * is larger than HNSW_SPAN_MIN_TUPLE (a smaller one costs little room to
+ * move to the next page whole, and keeps one buffer read per hop) and the
+ * page has room for its links and HNSW_SPAN_MIN_HEAD payload bytes.
+ */
+#define HNSW_MAX_SPAN_PAYLOAD		PG_UINT16_MAX
+#define HNSW_SPAN_MIN_TUPLE			1024
+#define HNSW_SPAN_MIN_HEAD			64
+
 /* Support function numbers of the opclasses. */
 #define HNSW_DISTANCE_PROC			1
 #define HNSW_NORM_PROC				2	/* present: vectors are normalized */
@@ -170,6 +182,9 @@ typedef struct HnswDistance
 	int			m;				/* the index's m (what fits on a page) */
 	Size		min_payload;	/* bytes of the smallest payload */
 	Size		max_payload;	/* bytes of the largest (min = max: all the same) */
+	bool		span;			/* payloads may go on in chunk tuples (hnswpage.h) */
+	char	   *scratch;		/* span: max_payload bytes where a payload read
+								 * from several pages is put together */
 } HnswDistance;
 
 struct HnswTypeOps
@@ -283,11 +298,21 @@ extern HnswMetaPageData HnswReadMeta(Relation index);
 extern void HnswSetEntry(Relation index, ItemPointer entry, int level);
 extern void HnswCheckMetaPage(Relation index, Page page);
 extern HnswElementTuple HnswGetElementTuple(Page page, OffsetNumber off);
+extern HnswChunkTuple HnswGetChunkTuple(Page page, OffsetNumber off);
 extern Buffer HnswNewBuffer(Relation index, ForkNumber fork);
-extern int	HnswMaxLevelForPayload(int m, Size payload_size);
+extern int	HnswMaxLevelForPayload(int m, bool span, Size payload_size);
 extern Size HnswMaxPayload(int m);
-extern int	HnswLinks0ForPayload(int m, Size payload_size);
+extern int	HnswLinks0ForPayload(int m, bool span, Size payload_size);
 extern void HnswCheckPayloadFits(const HnswDistance *d, Size payload_size);
+extern ItemPointerData HnswPlaceTuple(Relation index, const void *tup, Size size);
+
+/* hnswchunk.c: payloads that go on past their element tuple */
+extern bool HnswReadChunks(Relation index, ItemPointer heaptid, ItemPointer next,
+						   Size from, Size payload_size, char *out);
+extern bool HnswCopyPayload(Relation index, int m, HnswElementTuple tup, char *out);
+extern ItemPointerData HnswPlaceChunks(Relation index, const char *payload, Size from,
+									   Size payload_size, ItemPointer heaptid);
+extern const char *HnswCheckChunks(Relation index, int m, HnswElementTuple tup, int64 *nchunks);
 
 /* hnswtypes.c: the element types */
 extern void HnswInitDistance(HnswDistance *d, Relation index, int dims, int m);

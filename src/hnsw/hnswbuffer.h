@@ -189,6 +189,7 @@ element_fast(Page page, OffsetNumber off, int m, const HnswDistance *d)
 		return NULL;
 	tup = (HnswElementTuple) PageGetItem(page, iid);
 	if (tup->type != HNSW_ELEMENT_TUPLE || tup->payload_size > d->max_payload ||
+		tup->head_size > tup->payload_size ||
 		tup->links0 > HnswLayerCapacity(m, 0) || ItemIdGetLength(iid) < HnswTupleSize(tup, m))
 		return NULL;
 	return tup;

@@ -59,7 +59,7 @@ HnswBuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		HnswCheckPayloadFits(&bs->local.dist, size);
 		/* one draw: Min() evaluates its arguments twice */
 		level = HnswRandomLevel(bs->m, HnswRandomUniform(&bs->local.rng));
-		level = Min(level, HnswMaxLevelForPayload(bs->m, size));
+		level = Min(level, HnswMaxLevelForPayload(bs->m, bs->local.dist.span, size));
 		if (!bs->flushed)
 		{
 			int32		n = HnswGraphAllocNode(bs->graph, level, size);

@@ -42,6 +42,7 @@ typedef struct BuildGraph
 	int			tranche;
 	int			dims;
 	Size		max_payload;	/* bytes of the largest payload */
+	bool		span;			/* payloads may span pages (HnswDistance.span) */
 	int			m;
 	int			efc;
 	int32		max_nodes;

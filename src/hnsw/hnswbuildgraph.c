@@ -32,6 +32,7 @@ HnswGraphInit(BuildGraph *g, Size size, const HnswDistance *d, int m, int efc, b
 	g->concurrent = concurrent;
 	g->dims = d->dims;
 	g->max_payload = d->max_payload;
+	g->span = d->span;
 	g->m = m;
 	g->efc = efc;
 	g->max_nodes = (int32) Min((size - header) / (minnode + sizeof(uint64)), PG_INT32_MAX);
@@ -71,7 +72,7 @@ HnswGraphAllocNode(BuildGraph *g, int level, Size payload_size)
 
 		memset(node, 0, size);
 		node->level = level;
-		node->links0 = HnswLinks0ForPayload(g->m, payload_size);
+		node->links0 = HnswLinks0ForPayload(g->m, g->span, payload_size);
 		node->payload_size = payload_size;
 		if (g->concurrent)
 			LWLockInitialize(&node->lock, g->tranche);

@@ -94,7 +94,7 @@ parallel_arena_size(Relation heap, const HnswDistance *d, int m)
 
 	if (ntuples <= 0)
 		ntuples = (double) RelationGetNumberOfBlocks(heap) *
-			(BLCKSZ / (d->max_payload + MAXALIGN(SizeofHeapTupleHeader) + 8));
+			Max(1.0, (double) BLCKSZ / (d->max_payload + MAXALIGN(SizeofHeapTupleHeader) + 8));
 	want = ntuples * avgnode * 1.1 + HNSW_ARENA_SLACK;
 	return (Size) Min(want, (double) maintenance_work_mem * 1024.0);
 }

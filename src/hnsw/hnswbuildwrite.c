@@ -4,9 +4,11 @@
  *		sequential pass, WAL-logged as whole pages.
  *
  * A first pass gives every node its on-disk TID by laying the tuples out
- * page by page in node order; a second pass forms the tuples, with links
- * translated from node numbers to TIDs, and writes full pages through a
- * bulk-write buffer ring.  All pages are then WAL-logged with
+ * page by page in node order, back to back: an element too large for what
+ * a page has left goes on in chunks on the next pages when its payload may
+ * span pages (hnswpage.h), so that pages are full.  A second pass lays them
+ * out again, forms the tuples, with links translated from node numbers to
+ * TIDs, and writes full pages through a bulk-write buffer ring.  All pages are then WAL-logged with
  * log_newpage_range, as the sorted btree build does.
  *-------------------------------------------------------------------------
  */
@@ -19,12 +21,16 @@
 #include "storage/bufmgr.h"
 #include "utils/rel.h"
 
+/*
+ * The element tuple of a node, with head_size bytes of its payload and next
+ * its first chunk (invalid when there is none).
+ */
 static Size
-form_tuple(HnswBuildState *bs, BuildNode *node, HnswElementTuple tup)
+form_tuple(HnswBuildState *bs, BuildNode *node, HnswElementTuple tup, Size head_size,
+		   ItemPointer next)
 {
 	BuildGraph *g = bs->graph;
-	Size		size = HnswElementTupleSize0(node->links0, bs->m, node->level,
-											 node->payload_size);
+	Size		size = HnswElementTupleSize0(node->links0, bs->m, node->level, head_size);
 
 	memset(tup, 0, size);
 	tup->type = HNSW_ELEMENT_TUPLE;
@@ -32,6 +38,8 @@ form_tuple(HnswBuildState *bs, BuildNode *node, HnswElementTuple tup)
 	tup->links0 = node->links0;
 	tup->heaptid = node->heaptid;
 	tup->payload_size = node->payload_size;
+	tup->head_size = head_size;
+	tup->next = *next;
 	for (int layer = 0; layer <= node->level; layer++)
 	{
 		int			n = node_counts(node)[layer];
@@ -42,7 +50,7 @@ form_tuple(HnswBuildState *bs, BuildNode *node, HnswElementTuple tup)
 		for (int i = 0; i < n; i++)
 			out[i] = graph_node(g, links[i])->itid;
 	}
-	memcpy(HnswElementPayload(tup, bs->m), node_payload(g, node), node->payload_size);
+	memcpy(HnswElementPayload(tup, bs->m), node_payload(g, node), head_size);
 	return size;
 }
 
@@ -60,6 +68,115 @@ flush_page(Relation index, Page page, BlockNumber expect, BufferAccessStrategy b
 	UnlockReleaseBuffer(buf);
 }
 
+/*
+ * The pages being laid out.  Both passes lay the nodes out alike: the
+ * first (write false) only to learn every node's TID, on a scratch page,
+ * the second to form the tuples and write the pages.
+ */
+typedef struct PageWriter
+{
+	HnswBuildState *bs;
+	bool		write;
+	Page		page;
+	BlockNumber blkno;
+	BufferAccessStrategy bas;
+	char	   *tupbuf;			/* HNSW_TUPLE_ROOM bytes */
+} PageWriter;
+
+static void
+next_page(PageWriter *w)
+{
+	if (w->write)
+		flush_page(w->bs->index, w->page, w->blkno, w->bas);
+	w->blkno++;
+	HnswInitPage(w->page, HNSW_PAGE_ELEMENT);
+}
+
+/* Room for one more tuple on the page. */
+static Size
+page_room(Page page)
+{
+	return TYPEALIGN_DOWN(MAXIMUM_ALIGNOF, PageGetFreeSpace(page));
+}
+
+static OffsetNumber
+add_item(PageWriter *w, Size size)
+{
+	OffsetNumber off = PageAddItem(w->page, w->tupbuf, size, InvalidOffsetNumber, false, false);
+
+	if (off == InvalidOffsetNumber)
+		elog(ERROR, "hnsw build could not add a tuple of %zu bytes to block %u", size,
+			 w->blkno);
+	return off;
+}
+
+/*
+ * Lay one node out: its element tuple where the page has room for it
+ * whole, else at the start of the next page; or, for a large payload that
+ * may span pages (hnswpage.h), its links and the first part of its payload
+ * in what the page has left, and the rest in chunks at the start of the
+ * pages that follow, each but the last a whole page.
+ */
+static void
+lay_out_node(PageWriter *w, BuildNode *node)
+{
+	HnswBuildState *bs = w->bs;
+	Size		whole = HnswElementTupleSize0(node->links0, bs->m, node->level,
+											  node->payload_size);
+	Size		fixed = HnswElementTupleSize0(node->links0, bs->m, node->level, 0);
+	Size		head_size = node->payload_size;
+	Size		pos;
+	ItemPointerData next;
+	OffsetNumber off;
+
+	if (MAXALIGN(whole) > page_room(w->page))
+	{
+		bool		split = bs->graph->span && whole > HNSW_SPAN_MIN_TUPLE &&
+			page_room(w->page) >= fixed + HNSW_SPAN_MIN_HEAD;
+
+		if (!split)
+			next_page(w);
+		if (MAXALIGN(whole) > page_room(w->page))
+			head_size = page_room(w->page) - fixed;
+	}
+
+	/* the chunks go at the start of the next pages */
+	ItemPointerSetInvalid(&next);
+	if (head_size < node->payload_size)
+		ItemPointerSet(&next, w->blkno + 1, FirstOffsetNumber);
+	if (w->write)
+		form_tuple(bs, node, (HnswElementTuple) w->tupbuf, head_size, &next);
+	off = add_item(w, HnswElementTupleSize0(node->links0, bs->m, node->level, head_size));
+	if (w->write && off != ItemPointerGetOffsetNumber(&node->itid))
+		elog(ERROR, "hnsw build laid out an element at an unexpected offset");
+	ItemPointerSet(&node->itid, w->blkno, off);
+
+	for (pos = head_size; pos < node->payload_size;)
+	{
+		Size		size = Min(HNSW_CHUNK_ROOM, node->payload_size - pos);
+
+		next_page(w);
+		if (w->write)
+		{
+			HnswChunkTuple c = (HnswChunkTuple) w->tupbuf;
+
+			memset(c, 0, HNSW_CHUNK_HEADER_SIZE);
+			c->type = HNSW_CHUNK_TUPLE;
+			c->size = (uint16) size;
+			c->start = (uint16) pos;
+			c->heaptid = node->heaptid;
+			if (pos + size < node->payload_size)
+				ItemPointerSet(&c->next, w->blkno + 1, FirstOffsetNumber);
+			else
+				ItemPointerSetInvalid(&c->next);
+			memcpy(c->data, node_payload(bs->graph, node) + pos, size);
+		}
+		if (add_item(w, HNSW_CHUNK_HEADER_SIZE + size) != FirstOffsetNumber)
+			elog(ERROR, "hnsw build laid out a chunk at an unexpected offset");
+		pos += size;
+	}
+}
+
 /* Write the in-memory graph after the metapage, then WAL-log every page. */
 void
 HnswWriteGraph(HnswBuildState *bs)
@@ -68,8 +185,8 @@ HnswWriteGraph(HnswBuildState *bs)
 	PGAlignedBlock scratch;
 	PGAlignedBlock pagebuf;
 	Page		page = (Page) pagebuf.data;
-	char	   *tupbuf = palloc0(HNSW_MAX_TUPLE_SIZE);
-	BlockNumber blkno = HNSW_FIRST_ELEMENT_BLKNO;
+	char	   *tupbuf = palloc0(HNSW_TUPLE_ROOM);
+	PageWriter	w;
 	BufferAccessStrategy bas = GetAccessStrategy(BAS_BULKWRITE);
 	Buffer		metabuf;
 	HnswMetaPage meta;
@@ -85,48 +202,28 @@ HnswWriteGraph(HnswBuildState *bs)
 	elog(DEBUG2, "hnsw build added %d links to make every node reachable", nconnect);
 
 	/* pass 1: the TID of every node */
-	HnswInitPage((Page) scratch.data, HNSW_PAGE_ELEMENT);
+	w.bs = bs;
+	w.write = false;
+	w.page = (Page) scratch.data;
+	w.blkno = HNSW_FIRST_ELEMENT_BLKNO;
+	w.bas = bas;
+	w.tupbuf = tupbuf;
+	HnswInitPage(w.page, HNSW_PAGE_ELEMENT);
 	for (int32 n = 0; n < g->nnodes; n++)
-	{
-		BuildNode  *node = graph_node(g, n);
-		Size		size = HnswElementTupleSize0(node->links0, bs->m, node->level,
-											 node->payload_size);
-		OffsetNumber off;
-
-		off = PageAddItem((Page) scratch.data, tupbuf, size, InvalidOffsetNumber, false, false);
-		if (off == InvalidOffsetNumber)
-		{
-			blkno++;
-			HnswInitPage((Page) scratch.data, HNSW_PAGE_ELEMENT);
-			off = PageAddItem((Page) scratch.data, tupbuf, size, InvalidOffsetNumber, false, false);
-			if (off == InvalidOffsetNumber)
-				elog(ERROR, "hnsw element of %zu bytes does not fit on a page", size);
-		}
-		ItemPointerSet(&node->itid, blkno, off);
-	}
+		lay_out_node(&w, graph_node(g, n));
 
 	/* pass 2: the pages, in order */
-	blkno = HNSW_FIRST_ELEMENT_BLKNO;
-	HnswInitPage(page, HNSW_PAGE_ELEMENT);
+	w.write = true;
+	w.page = page;
+	w.blkno = HNSW_FIRST_ELEMENT_BLKNO;
+	HnswInitPage(w.page, HNSW_PAGE_ELEMENT);
 	for (int32 n = 0; n < g->nnodes; n++)
 	{
-		BuildNode  *node = graph_node(g, n);
-		Size		size;
-
 		CHECK_FOR_INTERRUPTS();
-		if (ItemPointerGetBlockNumber(&node->itid) != blkno)
-		{
-			flush_page(bs->index, page, blkno, bas);
-			blkno++;
-			HnswInitPage(page, HNSW_PAGE_ELEMENT);
-		}
-		size = form_tuple(bs, node, (HnswElementTuple) tupbuf);
-		if (PageAddItem(page, tupbuf, size, InvalidOffsetNumber, false, false) !=
-			ItemPointerGetOffsetNumber(&node->itid))
-			elog(ERROR, "hnsw build laid out an element at an unexpected offset");
+		lay_out_node(&w, graph_node(g, n));
 	}
 	if (g->nnodes > 0)
-		flush_page(bs->index, page, blkno, bas);
+		flush_page(bs->index, page, w.blkno, bas);
 	FreeAccessStrategy(bas);
 
 	/* the entry point */

@@ -5,7 +5,8 @@
  *
  * Checks, in order: the metapage (magic, format version, element type and
  * metric against the opclass, entry point); every page's special space and
- * type; every element's bounds, level, link counts and payload size; that
+ * type; every element's bounds, level, link counts and payload size, and
+ * that the chunks its payload goes on in are there, its own and in order; that
  * every link of a live element points at an element of a level that has
  * the layer; that every element not flagged deleted is reachable from the
  * entry point through layer 0 (hnswreach.c; under inner product only counted), unless a fresh
@@ -57,6 +58,8 @@ typedef struct CheckState
 	int64		nreached;
 	int64		nunreached_dead;	/* unreachable, of rows a snapshot does not see */
 	int64		nheap;
+	int64		nchunks;		/* chunk tuples not flagged deleted */
+	int64		nchained;		/* chunks reached from elements not flagged */
 } CheckState;
 
 static void
@@ -104,6 +107,19 @@ check_element(CheckState *cs, Page page, BlockNumber blkno, OffsetNumber off,
 		corrupt(cs, blkno, off, psprintf("payload of %u bytes, the index's are %zu to %zu",
 										 tup->payload_size, cs->dist.min_payload,
 										 cs->dist.max_payload));
+	if (tup->head_size > tup->payload_size ||
+		(HnswTupleSpans(tup) && !cs->dist.span))
+		corrupt(cs, blkno, off, psprintf("%u bytes of its %u-byte payload in it, for a type whose payloads %s",
+										 tup->head_size, tup->payload_size,
+										 cs->dist.span ? "may span pages" : "do not span pages"));
+	else if (!(tup->flags & HNSW_ELEMENT_DELETED))
+	{
+		/* (a deleted element's chunks may be freed already, as its links) */
+		const char *problem = HnswCheckChunks(cs->index, m, tup, &cs->nchained);
+
+		if (problem != NULL)
+			corrupt(cs, blkno, off, problem);
+	}
 	if (!ItemPointerIsValid(&tup->heaptid))
 		corrupt(cs, blkno, off, "invalid heap TID");
 	for (int layer = 0; layer <= tup->level; layer++)
@@ -115,7 +131,27 @@ check_element(CheckState *cs, Page page, BlockNumber blkno, OffsetNumber off,
 		corrupt(cs, blkno, off, psprintf("unknown flags 0x%02x", tup->flags));
 }
 
-/* Pass 1: pages, special spaces, elements; counts them. */
+/* A chunk tuple's own bounds (its element checks that it belongs). */
+static void
+check_chunk(CheckState *cs, Page page, BlockNumber blkno, OffsetNumber off, HnswChunkTuple c)
+{
+	ItemId		iid = PageGetItemId(page, off);
+
+	if (!cs->dist.span)
+		corrupt(cs, blkno, off, "a chunk, in an index whose payloads do not span pages");
+	if (ItemIdGetLength(iid) < HNSW_CHUNK_HEADER_SIZE + c->size)
+		corrupt(cs, blkno, off, psprintf("chunk tuple of %u bytes holding %u payload bytes",
+										 ItemIdGetLength(iid), c->size));
+	if (c->size == 0 || (Size) c->start + c->size > cs->dist.max_payload)
+		corrupt(cs, blkno, off, psprintf("chunk of bytes %u to %u of a %zu-byte payload",
+										 c->start, c->start + c->size, cs->dist.max_payload));
+	if (c->flags & ~HNSW_ELEMENT_DELETED)
+		corrupt(cs, blkno, off, psprintf("unknown flags 0x%02x", c->flags));
+	if (!(c->flags & HNSW_ELEMENT_DELETED))
+		cs->nchunks++;
+}
+
+/* Pass 1: pages, special spaces, elements and chunks; counts them. */
 static void
 check_pages(CheckState *cs, bool heaptids)
 {
@@ -153,8 +189,14 @@ check_pages(CheckState *cs, bool heaptids)
 				ItemIdGetLength(iid) < HNSW_ELEMENT_HEADER_SIZE)
 				corrupt(cs, blkno, off, "line pointer out of the page's bounds");
 			tup = (HnswElementTuple) PageGetItem(page, iid);
+			if (tup->type == HNSW_CHUNK_TUPLE)
+			{
+				check_chunk(cs, page, blkno, off, (HnswChunkTuple) tup);
+				continue;
+			}
 			if (tup->type != HNSW_ELEMENT_TUPLE)
-				corrupt(cs, blkno, off, psprintf("tuple type 0x%02x is not an element", tup->type));
+				corrupt(cs, blkno, off, psprintf("tuple type 0x%02x is neither an element nor a chunk",
+												 tup->type));
 			check_element(cs, page, blkno, off, tup);
 			cs->nelements++;
 			if (tup->flags & HNSW_ELEMENT_DELETED)
@@ -464,6 +506,19 @@ vecext_hnsw_index_check(PG_FUNCTION_ARGS)
 		corrupt(&cs, HNSW_METAPAGE_BLKNO, 0,
 				psprintf("no entry point, but %lld live elements",
 						 (long long) (cs.nelements - cs.ndeleted)));
+	/*
+	 * Chunks no element leads to: an insert that died (or is still running)
+	 * between placing its chunks and its element.
+	 */
+	if (cs.nchunks > cs.nchained)
+		ereport(NOTICE,
+				(errmsg_plural("hnsw index \"%s\": %lld chunk tuple belongs to no element",
+							   "hnsw index \"%s\": %lld chunk tuples belong to no element",
+							   cs.nchunks - cs.nchained,
+							   RelationGetRelationName(cs.index),
+							   (long long) (cs.nchunks - cs.nchained)),
+				 errdetail("An insert that did not finish leaves the chunks of its payload behind."),
+				 errhint("VACUUM removes them.")));
 	check_links(&cs);
 	check_reachable(&cs, heap);
 	if (heapallindexed && heap != NULL)

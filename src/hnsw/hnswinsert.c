@@ -46,7 +46,7 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 			insert_rng_state = ((uint64) MyProcPid << 32) ^ (uint64) GetCurrentTimestamp() ^ 1;
 		/* one draw: Min() evaluates its arguments twice */
 		level = HnswRandomLevel(meta.m, HnswRandomUniform(&insert_rng_state));
-		level = Min(level, HnswMaxLevelForPayload(meta.m, size));
+		level = Min(level, HnswMaxLevelForPayload(meta.m, dist.span, size));
 		HnswInsertOnDisk(index, &dist, meta.m, meta.ef_construction, payload, size, heap_tid,
 						 level);
 	}

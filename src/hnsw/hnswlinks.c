@@ -1,8 +1,7 @@
 /*-------------------------------------------------------------------------
  * hnswlinks.c
- *		Link maintenance on disk: placing a new element tuple, replacing a
- *		neighbour list, and inserting one element into the graph (its
- *		back-links are hnswreselect.c's).
+ *		Link maintenance on disk: replacing a neighbour list, and inserting
+ *		one element into the graph (its back-links are hnswreselect.c's).
  *
  * Every change is WAL-logged through GenericXLog.  A list is rewritten
  * read-compute-recheck (hnsw.h, "Locking"): the new list is computed
@@ -12,64 +11,7 @@
 #include "hnsw/hnswbuffer.h"
 
 #include "access/generic_xlog.h"
-#include "storage/freespace.h"
 #include "storage/lmgr.h"
-
-/* Add tup to a page with room: one the FSM knows, the last one, or a new one. */
-static ItemPointerData
-place_tuple(Relation index, HnswElementTuple tup, Size size)
-{
-	ItemPointerData tid;
-	BlockNumber blkno;
-	Buffer		buf = InvalidBuffer;
-	GenericXLogState *state;
-	Page		page;
-	OffsetNumber off;
-	BlockNumber nblocks;
-	Size		need = MAXALIGN(size);	/* what PageAddItem will take */
-
-	blkno = GetPageWithFreeSpace(index, need + sizeof(ItemIdData));
-	nblocks = RelationGetNumberOfBlocks(index);
-	if (blkno == InvalidBlockNumber && nblocks > HNSW_FIRST_ELEMENT_BLKNO)
-		blkno = nblocks - 1;
-
-	while (blkno != InvalidBlockNumber && blkno >= HNSW_FIRST_ELEMENT_BLKNO &&
-		   blkno < nblocks)
-	{
-		Size		freespace;
-
-		buf = ReadBuffer(index, blkno);
-		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-		page = BufferGetPage(buf);
-		if (!PageIsNew(page) && HnswPageGetOpaque(page)->page_type == HNSW_PAGE_ELEMENT &&
-			PageGetFreeSpace(page) >= need)
-			break;
-		freespace = PageIsNew(page) ? 0 : PageGetFreeSpace(page);
-		UnlockReleaseBuffer(buf);
-		buf = InvalidBuffer;
-		/* tell the FSM what is really there, and ask again */
-		blkno = RecordAndGetPageWithFreeSpace(index, blkno, freespace,
-											  need + sizeof(ItemIdData));
-	}
-
-	state = GenericXLogStart(index);
-	if (BufferIsValid(buf))
-		page = GenericXLogRegisterBuffer(state, buf, 0);
-	else
-	{
-		buf = HnswNewBuffer(index, MAIN_FORKNUM);
-		page = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
-		HnswInitPage(page, HNSW_PAGE_ELEMENT);
-	}
-	off = PageAddItem(page, (Item) tup, size, InvalidOffsetNumber, false, false);
-	if (off == InvalidOffsetNumber)
-		elog(ERROR, "failed to add element to hnsw index \"%s\"",
-			 RelationGetRelationName(index));
-	GenericXLogFinish(state);
-	ItemPointerSet(&tid, BufferGetBlockNumber(buf), off);
-	UnlockReleaseBuffer(buf);
-	return tid;
-}
 
 /*
  * Write links[0..n) as the layer's list of the element at tid, provided the
@@ -127,7 +69,7 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 				 const void *vec, Size payload_size, ItemPointer heaptid, int level)
 {
 	/* a large payload leaves room for fewer links on layer 0 (level 0 then) */
-	int			links0 = HnswLinks0ForPayload(m, payload_size);
+	int			links0 = HnswLinks0ForPayload(m, d->span, payload_size);
 	LOCKMODE	lockmode = ShareLock;
 	HnswMetaPageData meta;
 	int			toplayer;
@@ -136,6 +78,7 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 	ItemPointerData *hosts = NULL;	/* layer 0's nearest, nearest first */
 	int			nhosts = 0;
 	Size		size;
+	Size		head_size;
 	HnswElementTuple tup;
 	ItemPointerData tid;
 
@@ -242,14 +185,25 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 		}
 	}
 
-	/* the new element, with its links */
-	size = HnswElementTupleSize0(links0, m, level, payload_size);
+	/*
+	 * The new element, with its links.  A payload too large for one page
+	 * goes on in chunks, placed first (HnswPlaceChunks), so that the element
+	 * tuple, placed last, never points at a chunk not yet written.
+	 */
+	head_size = payload_size;
+	if (MAXALIGN(HnswElementTupleSize0(links0, m, level, payload_size)) > HNSW_TUPLE_ROOM)
+		head_size = HNSW_TUPLE_ROOM - HnswElementTupleSize0(links0, m, level, 0);
+	size = HnswElementTupleSize0(links0, m, level, head_size);
 	tup = palloc0(size);
 	tup->type = HNSW_ELEMENT_TUPLE;
 	tup->level = level;
 	tup->links0 = links0;
 	tup->heaptid = *heaptid;
 	tup->payload_size = payload_size;
+	tup->head_size = head_size;
+	ItemPointerSetInvalid(&tup->next);
+	if (head_size < payload_size)
+		tup->next = HnswPlaceChunks(index, vec, head_size, payload_size, heaptid);
 	for (int layer = 0; layer <= level; layer++)
 	{
 		HnswElementCounts(tup)[layer] = nlinks[layer];
@@ -257,8 +211,8 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 			memcpy(HnswElementLinks(tup, m, layer), layerlinks[layer],
 				   sizeof(ItemPointerData) * nlinks[layer]);
 	}
-	memcpy(HnswElementPayload(tup, m), vec, payload_size);
-	tid = place_tuple(index, tup, size);
+	memcpy(HnswElementPayload(tup, m), vec, head_size);
+	tid = HnswPlaceTuple(index, tup, size);
 
 	/* a new top: it becomes the entry point (we hold the exclusive lock) */
 	if (!ItemPointerIsValid(&meta.entry) || level > meta.entry_level)

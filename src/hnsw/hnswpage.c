@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  * hnswpage.c
  *		Page initialization, the metapage (read, checked, its entry
- *		moved), element tuple access and new buffers.
+ *		moved), element tuple access, what fits an element, new buffers
+ *		and placing a tuple on a page with room.
  *-------------------------------------------------------------------------
  */
 #include "hnsw/hnsw.h"
@@ -10,6 +11,7 @@
 
 #include "access/generic_xlog.h"
 #include "storage/bufmgr.h"
+#include "storage/freespace.h"
 #include "storage/lmgr.h"
 #include "utils/rel.h"
 
@@ -103,15 +105,15 @@ HnswSetEntry(Relation index, ItemPointer entry, int level)
 }
 
 /*
- * The element tuple at off, or NULL when there is none there (a link may
- * outlive the element it pointed to: vacuum frees elements, and the slot can
- * be reused).  The caller holds a lock on the page.
+ * The tuple at off of an element page, or NULL when the page is no element
+ * page or holds nothing there (a link may outlive the element it pointed
+ * to: vacuum frees elements, and the slot can be reused).  The caller holds
+ * a lock on the page.
  */
-HnswElementTuple
-HnswGetElementTuple(Page page, OffsetNumber off)
+static char *
+element_page_item(Page page, OffsetNumber off)
 {
 	ItemId		iid;
-	HnswElementTuple tup;
 
 	if (PageIsNew(page) || HnswPageGetOpaque(page)->page_id != HNSW_PAGE_ID ||
 		HnswPageGetOpaque(page)->page_type != HNSW_PAGE_ELEMENT)
@@ -121,10 +123,25 @@ HnswGetElementTuple(Page page, OffsetNumber off)
 	iid = PageGetItemId(page, off);
 	if (!ItemIdIsNormal(iid))
 		return NULL;
-	tup = (HnswElementTuple) PageGetItem(page, iid);
-	if (tup->type != HNSW_ELEMENT_TUPLE)
-		return NULL;
-	return tup;
+	return (char *) PageGetItem(page, iid);
+}
+
+/* The element tuple at off of a locked page, or NULL. */
+HnswElementTuple
+HnswGetElementTuple(Page page, OffsetNumber off)
+{
+	HnswElementTuple tup = (HnswElementTuple) element_page_item(page, off);
+
+	return tup != NULL && tup->type == HNSW_ELEMENT_TUPLE ? tup : NULL;
+}
+
+/* The chunk tuple at off of a locked page, or NULL. */
+HnswChunkTuple
+HnswGetChunkTuple(Page page, OffsetNumber off)
+{
+	HnswChunkTuple c = (HnswChunkTuple) element_page_item(page, off);
+
+	return c != NULL && c->type == HNSW_CHUNK_TUPLE ? c : NULL;
 }
 
 /* A new, pinned and exclusively locked buffer at the end of the fork. */
@@ -143,24 +160,28 @@ HnswNewBuffer(Relation index, ForkNumber fork)
 	return buf;
 }
 
-/* Highest level whose element tuple still fits on a page. */
+/*
+ * Highest level whose element tuple still fits on a page: with its whole
+ * payload, or for a payload that may span pages (span) with its first
+ * HNSW_SPAN_MIN_HEAD bytes.
+ */
 int
-HnswMaxLevelForPayload(int m, Size payload_size)
+HnswMaxLevelForPayload(int m, bool span, Size payload_size)
 {
 	int			level = 0;
 
+	if (span)
+		payload_size = Min(payload_size, HNSW_SPAN_MIN_HEAD);
 	while (level < HNSW_MAX_LEVEL &&
 		   MAXALIGN(HnswElementTupleSize(m, level + 1, payload_size)) <= HNSW_MAX_TUPLE_SIZE)
 		level++;
 	return level;
 }
 
-/* Room for an element tuple: PageAddItem MAXALIGNs it. */
-#define HNSW_TUPLE_ROOM		TYPEALIGN_DOWN(MAXIMUM_ALIGNOF, HNSW_MAX_TUPLE_SIZE)
-
 /*
- * Largest payload an element can carry with this m: one of level 0 whose
- * layer 0 keeps only HNSW_MIN_LINKS0(m) link slots.
+ * Largest payload an element that must fit on a page (no span) can carry
+ * with this m: one of level 0 whose layer 0 keeps only HNSW_MIN_LINKS0(m)
+ * link slots.
  */
 Size
 HnswMaxPayload(int m)
@@ -170,15 +191,18 @@ HnswMaxPayload(int m)
 
 /*
  * Link slots on layer 0 of an element with this payload: 2m when they fit
- * beside it on a page, else as many as fit (at least HNSW_MIN_LINKS0(m);
- * HnswCheckPayloadFits rejects larger payloads first).  Such an element
- * has level 0: a level above would need its 2m slots too.
+ * beside it on a page or the payload may span pages, else as many as fit
+ * (at least HNSW_MIN_LINKS0(m); HnswCheckPayloadFits rejects larger
+ * payloads first).  Such an element has level 0: a level above would need
+ * its 2m slots too.
  */
 int
-HnswLinks0ForPayload(int m, Size payload_size)
+HnswLinks0ForPayload(int m, bool span, Size payload_size)
 {
 	int			links0 = HnswLayerCapacity(m, 0);
 
+	if (span)
+		return links0;
 	while (links0 > HNSW_MIN_LINKS0(m) &&
 		   HnswElementTupleSize0(links0, m, 0, payload_size) > HNSW_TUPLE_ROOM)
 		links0--;
@@ -186,19 +210,20 @@ HnswLinks0ForPayload(int m, Size payload_size)
 }
 
 /*
- * An element must fit on one page.  The message speaks of dimensions for
- * the dense types (payload = dims x element size) and of bytes otherwise.
+ * A payload must fit what the index can hold: HNSW_MAX_SPAN_PAYLOAD bytes
+ * for the types whose payloads span pages, one page otherwise.  The message
+ * speaks of dimensions for the dense types (payload = dims x element size)
+ * and of bytes otherwise.
  */
 void
 HnswCheckPayloadFits(const HnswDistance *d, Size payload_size)
 {
 	int			m = d->m;
-	Size		max = HnswMaxPayload(m);
+	Size		max = d->span ? HNSW_MAX_SPAN_PAYLOAD : HnswMaxPayload(m);
 
 	if (payload_size <= max)
 		return;
-	if (d->type->id == HNSW_TYPE_VECTOR || d->type->id == HNSW_TYPE_HALFVEC ||
-		d->type->id == HNSW_TYPE_BIT)
+	if (d->span)
 	{
 		/* fixed-size elements: say it in dimensions */
 		/* dimensions per payload byte: 8 bits, or 1/4 and 1/2 of an element */
@@ -210,10 +235,10 @@ HnswCheckPayloadFits(const HnswDistance *d, Size payload_size)
 
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s of %d %s are too large for an hnsw index with m = %d",
-						what, d->dims, unit, m),
-				 errdetail("An hnsw index with m = %d holds %s of at most %d %s.",
-						   m, what, maxdims, unit)));
+				 errmsg("%s of %d %s are too large for an hnsw index",
+						what, d->dims, unit),
+				 errdetail("An hnsw index holds %s of at most %d %s.",
+						   what, maxdims, unit)));
 	}
 	if (d->type->id == HNSW_TYPE_SPARSEVEC)
 	{
@@ -233,4 +258,63 @@ HnswCheckPayloadFits(const HnswDistance *d, Size payload_size)
 					d->type->name, payload_size, m),
 			 errdetail("An hnsw index with m = %d holds elements of at most %zu bytes.",
 					   m, max)));
+}
+
+/*
+ * Add a tuple (at most HNSW_TUPLE_ROOM bytes) to a page with room: one the
+ * FSM knows, the last one, or a new one.  WAL-logged; returns its TID.
+ */
+ItemPointerData
+HnswPlaceTuple(Relation index, const void *tup, Size size)
+{
+	ItemPointerData tid;
+	BlockNumber blkno;
+	Buffer		buf = InvalidBuffer;
+	GenericXLogState *state;
+	Page		page;
+	OffsetNumber off;
+	BlockNumber nblocks;
+	Size		need = MAXALIGN(size);	/* what PageAddItem will take */
+
+	blkno = GetPageWithFreeSpace(index, need + sizeof(ItemIdData));
+	nblocks = RelationGetNumberOfBlocks(index);
+	if (blkno == InvalidBlockNumber && nblocks > HNSW_FIRST_ELEMENT_BLKNO)
+		blkno = nblocks - 1;
+
+	while (blkno != InvalidBlockNumber && blkno >= HNSW_FIRST_ELEMENT_BLKNO &&
+		   blkno < nblocks)
+	{
+		Size		freespace;
+
+		buf = ReadBuffer(index, blkno);
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		page = BufferGetPage(buf);
+		if (!PageIsNew(page) && HnswPageGetOpaque(page)->page_type == HNSW_PAGE_ELEMENT &&
+			PageGetFreeSpace(page) >= need)
+			break;
+		freespace = PageIsNew(page) ? 0 : PageGetFreeSpace(page);
+		UnlockReleaseBuffer(buf);
+		buf = InvalidBuffer;
+		/* tell the FSM what is really there, and ask again */
+		blkno = RecordAndGetPageWithFreeSpace(index, blkno, freespace,
+											  need + sizeof(ItemIdData));
+	}
+
+	state = GenericXLogStart(index);
+	if (BufferIsValid(buf))
+		page = GenericXLogRegisterBuffer(state, buf, 0);
+	else
+	{
+		buf = HnswNewBuffer(index, MAIN_FORKNUM);
+		page = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
+		HnswInitPage(page, HNSW_PAGE_ELEMENT);
+	}
+	off = PageAddItem(page, (Item) tup, size, InvalidOffsetNumber, false, false);
+	if (off == InvalidOffsetNumber)
+		elog(ERROR, "failed to add a tuple of %zu bytes to hnsw index \"%s\"",
+			 size, RelationGetRelationName(index));
+	GenericXLogFinish(state);
+	ItemPointerSet(&tid, BufferGetBlockNumber(buf), off);
+	UnlockReleaseBuffer(buf);
+	return tid;
 }

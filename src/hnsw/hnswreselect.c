@@ -578,7 +578,11 @@ add_backlink(Relation index, const HnswDistance *d, int m, ItemPointer tid, int 
 
 		/* full: copy what we need and let go of the page */
 		memcpy(old, HnswElementLinks(tup, m, layer), sizeof(ItemPointerData) * n);
-		memcpy(tvec, HnswElementPayload(tup, m), tup->payload_size);
+		if (tup->payload_size > d->max_payload || !HnswCopyPayload(index, m, tup, tvec))
+		{
+			UnlockReleaseBuffer(buf);
+			break;				/* not whole: nothing to weigh it by */
+		}
 		UnlockReleaseBuffer(buf);
 
 		linked = reselect(index, d, m, tid, layer, newtid, newpayload, tvec, old, n, ecap,

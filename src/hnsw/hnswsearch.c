@@ -29,17 +29,59 @@ fill_candidate(HnswElementTuple tup, const HnswDistance *d, int m, const void *q
 
 
 /*
- * Distance from q to the element at tid on its pinned page, locked or not
- * (see "Pins" in hnsw.h).
+ * Distance from q to an element whose payload goes on in chunks: its tuple
+ * is read again under the share lock (an unlocked read of a slot being
+ * reused could make up where its chunks are), its first bytes and where
+ * the rest is copied out, then the chunks are read with pins alone
+ * (hnswchunk.c) and the distance taken from the payload put together.
+ */
+static bool
+read_spanning(Relation index, Buffer buf, const HnswDistance *d, int m, const void *q,
+			  ItemPointer tid, HnswCandidate *out)
+{
+	HnswElementTuple tup;
+	ItemPointerData next;
+	Size		head_size;
+	Size		payload_size;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
+	if (tup == NULL || tup->payload_size > d->max_payload || tup->head_size > tup->payload_size)
+	{
+		LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+		return false;
+	}
+	memcpy(d->scratch, HnswElementPayload(tup, m), tup->head_size);
+	out->tid = *tid;
+	out->heaptid = tup->heaptid;
+	out->level = tup->level;
+	out->deleted = (tup->flags & HNSW_ELEMENT_DELETED) != 0;
+	next = tup->next;
+	head_size = tup->head_size;
+	payload_size = tup->payload_size;
+	LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+
+	if (!HnswReadChunks(index, &out->heaptid, &next, head_size, payload_size, d->scratch))
+		return false;
+	out->dist = HnswDist(d, q, d->scratch);
+	return true;
+}
+
+/*
+ * Distance from q to the element at tid on its pinned, unlocked page (see
+ * "Pins" in hnsw.h).
  */
 static inline bool
-read_candidate(Page page, const HnswDistance *d, int m, const void *q, ItemPointer tid,
-			   HnswCandidate *out)
+read_candidate(Relation index, Buffer buf, const HnswDistance *d, int m, const void *q,
+			   ItemPointer tid, HnswCandidate *out)
 {
-	HnswElementTuple tup = element_fast(page, ItemPointerGetOffsetNumber(tid), m, d);
+	HnswElementTuple tup = element_fast(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid),
+										m, d);
 
 	if (tup == NULL)
 		return false;
+	if (unlikely(HnswTupleSpans(tup)))
+		return read_spanning(index, buf, d, m, q, tid, out);
 	fill_candidate(tup, d, m, q, tid, out);
 	return true;
 }
@@ -51,8 +93,14 @@ HnswLoadCandidate(Relation index, PinCache *pc, const HnswDistance *d, int m,
 {
 	Page		page = pin_and_lock(index, pc, ItemPointerGetBlockNumber(tid));
 	HnswElementTuple tup = HnswGetElementTuple(page, ItemPointerGetOffsetNumber(tid));
-	bool		found = tup != NULL && tup->payload_size <= d->max_payload;
+	bool		found = tup != NULL && tup->payload_size <= d->max_payload &&
+		tup->head_size <= tup->payload_size;
 
+	if (found && HnswTupleSpans(tup))
+	{
+		LockBuffer(pc->buf, BUFFER_LOCK_UNLOCK);
+		return read_spanning(index, pc->buf, d, m, q, tid, out);
+	}
 	if (found)
 		fill_candidate(tup, d, m, q, tid, out);
 	LockBuffer(pc->buf, BUFFER_LOCK_UNLOCK);
@@ -93,11 +141,10 @@ HnswReadElement(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
-	found = tup != NULL && tup->payload_size <= d->max_payload;
+	found = tup != NULL && tup->payload_size <= d->max_payload &&
+		tup->head_size <= tup->payload_size;
 	if (deleted)
 		*deleted = found && (tup->flags & HNSW_ELEMENT_DELETED);
-	if (found && payload != NULL)
-		memcpy(payload, HnswElementPayload(tup, m), tup->payload_size);
 	if (links != NULL)
 	{
 		*nlinks = 0;
@@ -106,6 +153,21 @@ HnswReadElement(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 			*nlinks = Min(HnswElementCounts(tup)[layer], HnswTupleCapacity(tup, m, layer));
 			memcpy(links, HnswElementLinks(tup, m, layer), sizeof(ItemPointerData) * *nlinks);
 		}
+	}
+	if (found && payload != NULL)
+	{
+		ItemPointerData heaptid = tup->heaptid;
+		ItemPointerData next = tup->next;
+		Size		head_size = tup->head_size;
+		Size		payload_size = tup->payload_size;
+
+		memcpy(payload, HnswElementPayload(tup, m), head_size);
+		/* the chunks with no lock held (hnswchunk.c) */
+		LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+		found = head_size == payload_size ||
+			HnswReadChunks(index, &heaptid, &next, head_size, payload_size, payload);
+		ReleaseBuffer(buf);
+		return found;
 	}
 	UnlockReleaseBuffer(buf);
 	return found;
@@ -217,7 +279,7 @@ search_layer(Relation index, const HnswDistance *d, int m, const void *q,
 				bool		found;
 
 				/* the pin keeps the tuple in place: see "Pins" in hnsw.h */
-				found = read_candidate(BufferGetPage(bufs[i]), d, m, q, &fresh[i], &e);
+				found = read_candidate(index, bufs[i], d, m, q, &fresh[i], &e);
 				if (!found)
 					continue;
 				if (result->size < ef || e.dist < HnswHeapTop(result)->dist)

@@ -451,6 +451,10 @@ HnswInitDistance(HnswDistance *d, Relation index, int dims, int m)
 	else
 		d->type = &HnswVectorOps;
 	d->type->init(d, index);
+	/* fixed-size payloads (vector, halfvec, bit) may span pages */
+	d->span = d->min_payload == d->max_payload;
+	if (d->span)
+		d->scratch = palloc(d->max_payload);
 }
 
 /*

@@ -93,6 +93,7 @@ typedef struct VacuumState
 	HnswMetaPageData meta;
 	HnswDistance dist;
 	HnswVisited deleted;		/* TIDs of deleted elements */
+	int64		dead_chunks;	/* chunk tuples flagged for freeing */
 	RepairScratch rs;
 	MemoryContext tmpctx;		/* per element; reset once it passes
 								 * HNSW_VACUUM_TMP_BYTES */
@@ -178,10 +179,27 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *callback_s
 		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
 		{
 			HnswElementTuple tup = HnswGetElementTuple(page, off);
+			HnswChunkTuple c;
 			ItemPointerData tid;
 
 			if (tup == NULL)
+			{
+				/*
+				 * A chunk goes with its heap row: with its element, or with
+				 * none when an insert died before placing it (hnswchunk.c).
+				 */
+				c = HnswGetChunkTuple(page, off);
+				if (c == NULL)
+					continue;
+				if (c->flags & HNSW_ELEMENT_DELETED)
+					vs->dead_chunks++;	/* left by an earlier vacuum */
+				else if (callback(&c->heaptid, callback_state))
+				{
+					dead[ndead++] = off;
+					vs->dead_chunks++;
+				}
 				continue;
+			}
 			ItemPointerSet(&tid, blkno, off);
 			if (tup->flags & HNSW_ELEMENT_DELETED)
 				HnswVisitedAdd(&vs->deleted, &tid); /* left by an earlier vacuum */
@@ -198,10 +216,22 @@ mark_deleted(VacuumState *vs, IndexBulkDeleteCallback callback, void *callback_s
 			GenericXLogState *state = GenericXLogStart(vs->index);
 			Page		wpage = GenericXLogRegisterBuffer(state, buf, 0);
 
+			int			nelements = 0;
+
 			for (int i = 0; i < ndead; i++)
-				HnswGetElementTuple(wpage, dead[i])->flags |= HNSW_ELEMENT_DELETED;
+			{
+				HnswElementTuple tup = HnswGetElementTuple(wpage, dead[i]);
+
+				if (tup != NULL)
+				{
+					tup->flags |= HNSW_ELEMENT_DELETED;
+					nelements++;
+				}
+				else
+					HnswGetChunkTuple(wpage, dead[i])->flags |= HNSW_ELEMENT_DELETED;
+			}
 			GenericXLogFinish(state);
-			vs->stats->tuples_removed += ndead;
+			vs->stats->tuples_removed += nelements;
 		}
 		UnlockReleaseBuffer(buf);
 	}
@@ -491,7 +521,9 @@ repair_graph(VacuumState *vs, ItemPointer best, int *bestlevel)
 			memcpy(pe->links, HnswElementLinks(tup, m, 0),
 				   sizeof(ItemPointerData) * HnswTotalLinks0(tup->links0, m, level));
 			pe->vec = palloc(vs->dist.max_payload);
-			memcpy(pe->vec, HnswElementPayload(tup, m), Min(tup->payload_size, vs->dist.max_payload));
+			if (tup->payload_size > vs->dist.max_payload ||
+				!HnswCopyPayload(vs->index, m, tup, pe->vec))
+				continue;		/* not whole: searches skip it too */
 			nelems++;
 		}
 		UnlockReleaseBuffer(buf);
@@ -595,7 +627,9 @@ reconnect_orphans(VacuumState *vs)
 					continue;
 
 				/* unreachable: find its neighbours by its own vector */
-				memcpy(vec, HnswElementPayload(tup, m), Min(tup->payload_size, vs->dist.max_payload));
+				if (tup->payload_size > vs->dist.max_payload ||
+					!HnswCopyPayload(vs->index, m, tup, vec))
+					continue;
 				LockBuffer(buf, BUFFER_LOCK_UNLOCK);
 				oldctx = MemoryContextSwitchTo(vs->tmpctx);
 				nfound = HnswSearchDisk(vs->index, &vs->dist, m, vec, &meta.entry,
@@ -636,7 +670,7 @@ reconnect_orphans(VacuumState *vs)
 	}
 }
 
-/* Phase 3: free the deleted elements' space. */
+/* Phase 3: free the deleted elements' space, and their chunks'. */
 static void
 free_deleted(VacuumState *vs)
 {
@@ -659,8 +693,10 @@ free_deleted(VacuumState *vs)
 		for (OffsetNumber off = FirstOffsetNumber; off <= maxoff; off++)
 		{
 			HnswElementTuple tup = HnswGetElementTuple(page, off);
+			HnswChunkTuple c = tup == NULL ? HnswGetChunkTuple(page, off) : NULL;
 
-			if (tup != NULL && (tup->flags & HNSW_ELEMENT_DELETED))
+			if ((tup != NULL && (tup->flags & HNSW_ELEMENT_DELETED)) ||
+				(c != NULL && (c->flags & HNSW_ELEMENT_DELETED)))
 				dead[ndead++] = off;
 		}
 		if (ndead > 0)
@@ -696,6 +732,7 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	HnswInitDistance(&vs.dist, info->index, vs.meta.dims, vs.meta.m);
 	HnswCheckMetaType(info->index, &vs.meta, &vs.dist);
 	HnswVisitedInit(&vs.deleted, 1024);
+	vs.dead_chunks = 0;
 	vs.tmpctx = AllocSetContextCreate(CurrentMemoryContext, "hnsw vacuum",
 									  ALLOCSET_DEFAULT_SIZES);
 	repair_scratch_init(&vs.rs, &vs.dist, vs.meta.m);
@@ -732,6 +769,13 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			 RelationGetRelationName(info->index), (long long) vs.deleted.count,
 			 INSTR_TIME_GET_MILLISEC(t1), INSTR_TIME_GET_MILLISEC(t2),
 			 INSTR_TIME_GET_MILLISEC(t3));
+	}
+	else if (vs.dead_chunks > 0)
+	{
+		/* only chunks of inserts that died before placing their element */
+		LockPage(info->index, HNSW_UPDATE_LOCK, ExclusiveLock);
+		free_deleted(&vs);
+		UnlockPage(info->index, HNSW_UPDATE_LOCK, ExclusiveLock);
 	}
 
 	stats->num_pages = RelationGetNumberOfBlocks(info->index);

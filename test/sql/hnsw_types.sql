@@ -11,7 +11,8 @@ SELECT opcname, amvalidate(c.oid)
 FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod
 WHERE a.amname = 'hnsw' ORDER BY opcname;
 
--- limits at m = 16: 4016 halfvec dimensions, 64256 bits, 1003 non-zeros
+-- limits: halfvec and bit values span pages (past a page: hnsw_wide.sql);
+-- a sparsevec element must fit one page: at m = 16, 1002 non-zeros
 CREATE TABLE lim (h halfvec(4016), h2 halfvec(4017), b bit(64256), b2 bit(64257), s sparsevec(100000));
 CREATE INDEX ON lim USING hnsw (h halfvec_l2_ops);
 CREATE INDEX ON lim USING hnsw (h2 halfvec_l2_ops);
@@ -19,15 +20,14 @@ CREATE INDEX ON lim USING hnsw (b bit_hamming_ops);
 CREATE INDEX ON lim USING hnsw (b2 bit_hamming_ops);
 CREATE INDEX lim_s ON lim USING hnsw (s sparsevec_l2_ops);
 INSERT INTO lim (s) SELECT ('{' || string_agg(i || ':1', ',') || '}/100000')::sparsevec
-  FROM generate_series(1, 1003) i;
+  FROM generate_series(1, 1002) i;
 INSERT INTO lim (s) SELECT ('{' || string_agg(i || ':1', ',') || '}/100000')::sparsevec
-  FROM generate_series(1, 1004) i;
+  FROM generate_series(1, 1003) i;
 SELECT count(*) FROM lim;
 DROP TABLE lim;
 
--- elements too large for 2m layer-0 links keep fewer (at least m): a
--- 4000-dimension halfvec index is built, inserted into, vacuumed, and
--- answers like an exact scan
+-- a 4000-dimension halfvec index (8000-byte payloads, split across pages)
+-- is built, inserted into, vacuumed, and answers like an exact scan
 SELECT setseed(0.25);
 CREATE TABLE big (id int PRIMARY KEY, h halfvec(4000));
 INSERT INTO big SELECT i, (SELECT array_agg(random() - 0.5) FROM generate_series(1, 4000) WHERE i > 0)::halfvec(4000)

@@ -61,12 +61,12 @@ my %where;
 {
 	my ($lp, $off) = split /\|/, first_element('idx_link');
 	# first layer-0 link's block number, high half: far past the index's end
-	$poke{link} = [ 8192 + $off + 16, pack('n', 0x7fff) ];
+	$poke{link} = [ 8192 + $off + 24, pack('n', 0x7fff) ];
 	$where{link} = qr/block 1, offset $lp: link 0 of layer 0 points at \(\d+,\d+\), which holds no element/;
 }
 {
 	my ($lp, $off) = split /\|/, first_element('idx_count');
-	$poke{count} = [ 8192 + $off + 12, pack('S', 999) ];
+	$poke{count} = [ 8192 + $off + 20, pack('S', 999) ];
 	$where{count} = qr/block 1, offset $lp: 999 links on layer 0, which has \d+ slots/;
 }
 # the page id of block 1: the special space is the last 16 bytes (12 MAXALIGNed),
@@ -83,7 +83,7 @@ SELECT (get_byte(p, 44) + get_byte(p, 45) * 256) * 65536 + get_byte(p, 46) + get
   FROM get_raw_page('idx_entry', 0) p});
 	my $off = $node->safe_psql('postgres',
 		"SELECT lp_off FROM heap_page_items(get_raw_page('idx_entry', $blk)) WHERE lp = $lp");
-	$poke{entry} = [ 8192 * $blk + $off + 12, pack('S', 0) ];
+	$poke{entry} = [ 8192 * $blk + $off + 20, pack('S', 0) ];
 	$where{entry} = qr/is not reachable from the entry point through layer 0 \(\d+ unreachable in all\)/;
 }
 {
@@ -99,7 +99,7 @@ SELECT (get_byte(p, 44) + get_byte(p, 45) * 256) * 65536 + get_byte(p, 46) + get
 	# the same dangling link from an element flagged deleted (a crash while
 	# vacuum frees leaves that): not an error, searches skip it
 	my ($lp, $off) = split /\|/, first_element('idx_deadlink');
-	$poke{deadlink} = [ 8192 + $off + 2, pack('C', 1), 8192 + $off + 16, pack('n', 0x7fff) ];
+	$poke{deadlink} = [ 8192 + $off + 2, pack('C', 1), 8192 + $off + 24, pack('n', 0x7fff) ];
 }
 
 my %path = map {
@@ -177,7 +177,7 @@ CREATE INDEX idx_$how ON t_$how USING hnsw (v);});
 		"SELECT lp_off FROM heap_page_items(get_raw_page('idx_$how', 1)) WHERE lp = 1");
 	$cut{$how} = [ $node->data_dir . '/'
 		  . $node->safe_psql('postgres', "SELECT pg_relation_filepath('idx_$how')"),
-		8192 + $off + 12 ];
+		8192 + $off + 20 ];
 }
 $node->stop;
 for my $how (keys %cut)

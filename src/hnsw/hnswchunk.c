@@ -1,0 +1,194 @@
+/*-------------------------------------------------------------------------
+ * hnswchunk.c
+ *		Payloads that go on past their element tuple (hnswpage.h): placing
+ *		their chunk tuples, reading them back, checking them.
+ *
+ * Chunks are written before the element tuple that points at them, and
+ * never change after: only vacuum's free phase removes them, with their
+ * element, under a cleanup lock.  So a reader that has seen the element
+ * tuple under a share lock reads its chunks with pins alone, like the
+ * unlocked payload reads of a search (hnsw.h, "Pins"), and checks that
+ * each chunk is the one it expects (heap row, position, size) before it
+ * copies anything: a chunk freed meanwhile, its slot reused, fails that.
+ *-------------------------------------------------------------------------
+ */
+#include "hnsw/hnswbuffer.h"
+
+#include "utils/rel.h"
+
+/*
+ * The chunk at off of a pinned page if it is the one expected: of the heap
+ * row heaptid, starting at byte start, with at least one and at most left
+ * bytes, all inside its tuple and the page.  The page may be unlocked: each
+ * byte read is checked to lie inside the page first.
+ */
+static inline HnswChunkTuple
+chunk_fast(Page page, OffsetNumber off, ItemPointer heaptid, Size start, Size left)
+{
+	ItemId		iid;
+	HnswChunkTuple c;
+
+	if (PageIsNew(page) || off < FirstOffsetNumber || off > PageGetMaxOffsetNumber(page))
+		return NULL;
+	iid = PageGetItemId(page, off);
+	if (!ItemIdIsNormal(iid) || ItemIdGetOffset(iid) + ItemIdGetLength(iid) > BLCKSZ ||
+		ItemIdGetLength(iid) < HNSW_CHUNK_HEADER_SIZE)
+		return NULL;
+	c = (HnswChunkTuple) PageGetItem(page, iid);
+	if (c->type != HNSW_CHUNK_TUPLE || c->start != start || c->size == 0 || c->size > left ||
+		ItemIdGetLength(iid) < HNSW_CHUNK_HEADER_SIZE + c->size ||
+		!ItemPointerEquals(&c->heaptid, heaptid))
+		return NULL;
+	return c;
+}
+
+/*
+ * Copy bytes [from, payload_size) of the payload of the element of heap row
+ * heaptid into out (at the same offsets), from the chunks chained from
+ * next.  False when a chunk is not there or not the element's.
+ */
+bool
+HnswReadChunks(Relation index, ItemPointer heaptid, ItemPointer next, Size from,
+			   Size payload_size, char *out)
+{
+	RecentBuffers *hints = recent_hints(index);
+	ItemPointerData tid = *next;
+	Size		pos = from;
+
+	while (pos < payload_size)
+	{
+		BlockNumber blkno = ItemPointerGetBlockNumber(&tid);
+		Buffer		buf;
+		HnswChunkTuple c;
+
+		if (!ItemPointerIsValid(&tid) || blkno == HNSW_METAPAGE_BLKNO)
+			return false;
+		buf = read_buffer_hinted(hints, index, blkno);
+		c = chunk_fast(BufferGetPage(buf), ItemPointerGetOffsetNumber(&tid), heaptid, pos,
+					   payload_size - pos);
+		if (c == NULL)
+		{
+			ReleaseBuffer(buf);
+			return false;
+		}
+		memcpy(out + pos, c->data, c->size);
+		pos += c->size;
+		tid = c->next;
+		ReleaseBuffer(buf);
+	}
+	return true;
+}
+
+/*
+ * The whole payload of an element tuple on a page the caller has locked,
+ * into out (payload_size bytes of room).  False when a chunk is missing.
+ */
+bool
+HnswCopyPayload(Relation index, int m, HnswElementTuple tup, char *out)
+{
+	memcpy(out, HnswElementPayload(tup, m), tup->head_size);
+	if (!HnswTupleSpans(tup))
+		return true;
+	return HnswReadChunks(index, &tup->heaptid, &tup->next, tup->head_size,
+						  tup->payload_size, out);
+}
+
+/*
+ * Write bytes [from, payload_size) of payload as the chunks of a new
+ * element of heap row heaptid; returns the first chunk's TID, for the
+ * element's next.  Each chunk holds a page but the last, and they are
+ * placed last first, so that each one's next is known when it is written
+ * and none points at a chunk not yet there (one WAL record each, one page
+ * locked at a time).  A crash halfway leaves chunks no element points at:
+ * their heap row never committed, and vacuum frees them by it.
+ */
+ItemPointerData
+HnswPlaceChunks(Relation index, const char *payload, Size from, Size payload_size,
+				ItemPointer heaptid)
+{
+	int			nchunks = (int) ((payload_size - from + HNSW_CHUNK_ROOM - 1) / HNSW_CHUNK_ROOM);
+	HnswChunkTuple c = palloc0(HNSW_TUPLE_ROOM);
+	ItemPointerData next;
+
+	ItemPointerSetInvalid(&next);
+	for (int i = nchunks - 1; i >= 0; i--)
+	{
+		Size		start = from + (Size) i * HNSW_CHUNK_ROOM;
+		Size		size = Min(HNSW_CHUNK_ROOM, payload_size - start);
+
+		c->type = HNSW_CHUNK_TUPLE;
+		c->flags = 0;
+		c->size = (uint16) size;
+		c->start = (uint16) start;
+		c->heaptid = *heaptid;
+		c->next = next;
+		memcpy(c->data, payload + start, size);
+		next = HnswPlaceTuple(index, c, HNSW_CHUNK_HEADER_SIZE + size);
+	}
+	pfree(c);
+	return next;
+}
+
+/*
+ * For hnsw_index_check: NULL when the element tuple's chunks (on a page the
+ * caller has locked) are all there, its own and in order, and hold exactly
+ * the rest of its payload, else what is wrong.  *nchunks counts them.
+ */
+const char *
+HnswCheckChunks(Relation index, int m, HnswElementTuple tup, int64 *nchunks)
+{
+	ItemPointerData tid = tup->next;
+	Size		pos = tup->head_size;
+	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
+
+	if (!HnswTupleSpans(tup))
+		return ItemPointerIsValid(&tup->next) ?
+			"its whole payload is in it, yet it points at a chunk" : NULL;
+	while (pos < tup->payload_size)
+	{
+		BlockNumber blkno = ItemPointerGetBlockNumber(&tid);
+		OffsetNumber off = ItemPointerGetOffsetNumber(&tid);
+		Buffer		buf;
+		HnswChunkTuple c;
+		const char *problem = NULL;
+
+		if (!ItemPointerIsValid(&tid))
+			return psprintf("its chunks end at byte %zu of its %u-byte payload", pos,
+							tup->payload_size);
+		if (blkno == HNSW_METAPAGE_BLKNO || blkno >= nblocks)
+			return psprintf("its payload goes on at (%u,%u), outside the element pages",
+							blkno, off);
+		buf = ReadBuffer(index, blkno);
+		c = chunk_fast(BufferGetPage(buf), off, &tup->heaptid, pos, tup->payload_size - pos);
+		if (c == NULL)
+		{
+			HnswChunkTuple other = (HnswChunkTuple) NULL;
+
+			/* say why: read it as it is (the chunk does not change) */
+			if (off >= FirstOffsetNumber && off <= PageGetMaxOffsetNumber(BufferGetPage(buf)) &&
+				ItemIdIsNormal(PageGetItemId(BufferGetPage(buf), off)))
+				other = (HnswChunkTuple) PageGetItem(BufferGetPage(buf),
+													 PageGetItemId(BufferGetPage(buf), off));
+			if (other == NULL || other->type != HNSW_CHUNK_TUPLE)
+				problem = psprintf("its payload goes on at (%u,%u), which holds no chunk",
+								   blkno, off);
+			else if (!ItemPointerEquals(&other->heaptid, &tup->heaptid))
+				problem = psprintf("its chunk at (%u,%u) is of heap row (%u,%u)", blkno, off,
+								   ItemPointerGetBlockNumber(&other->heaptid),
+								   ItemPointerGetOffsetNumber(&other->heaptid));
+			else
+				problem = psprintf("its chunk at (%u,%u) holds %u bytes from byte %u, where byte %zu of %u was due",
+								   blkno, off, other->size, other->start, pos,
+								   tup->payload_size);
+			ReleaseBuffer(buf);
+			return problem;
+		}
+		pos += c->size;
+		tid = c->next;
+		(*nchunks)++;
+		ReleaseBuffer(buf);
+	}
+	if (ItemPointerIsValid(&tid))
+		return "its last chunk points at another";
+	return NULL;
+}
