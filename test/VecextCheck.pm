@@ -1,8 +1,9 @@
 #-------------------------------------------------------------------------
 # test/VecextCheck.pm
 #	For the Perl TAP tests: check every hnsw index of a database with
-#	hnsw_index_check(index, true), one test per index; kill a server as
-#	a machine crash would.
+#	hnsw_index_check(index, true), one test per index; start a streaming
+#	standby that checks generic WAL records; kill a server as a machine
+#	crash would.
 #-------------------------------------------------------------------------
 package VecextCheck;
 
@@ -12,9 +13,10 @@ use warnings;
 use Exporter 'import';
 use Test::More;
 use Time::HiRes qw(usleep);
+use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils qw(slurp_file);
 
-our @EXPORT = qw(check_hnsw_indexes kill_server);
+our @EXPORT = qw(check_hnsw_indexes start_standby standby_failure catch_up kill_server);
 
 # check_hnsw_indexes(NODE, [DBNAME]): returns how many indexes were checked.
 sub check_hnsw_indexes
@@ -33,6 +35,68 @@ sub check_hnsw_indexes
 		note("$idx: elements|reachable|heap_rows = $out");
 	}
 	return scalar @indexes;
+}
+
+# start_standby(PRIMARY, NAME): a streaming standby of a running primary,
+# from a fresh base backup, started; one test that it replays with
+# wal_consistency_checking = 'generic' (set on the primary), which compares
+# every page a generic WAL record rebuilds with the image it carries.
+sub start_standby
+{
+	my ($primary, $name) = @_;
+	$primary->backup("${name}_backup");
+	my $standby = PostgreSQL::Test::Cluster->new($name);
+	$standby->init_from_backup($primary, "${name}_backup", has_streaming => 1);
+	$standby->start;
+	is($standby->safe_psql('postgres', 'SHOW wal_consistency_checking'),
+		'generic', 'standby checks generic WAL records against page images');
+	return $standby;
+}
+
+# standby_failure(STANDBY): the lines of its log that say replay failed, or
+# undef.  The startup process dies (FATAL "inconsistent page found") on a
+# replay mismatch, and the whole standby stops with it.  (A walreceiver
+# FATAL while the primary restarts is normal: not matched.)
+sub standby_failure
+{
+	my ($standby) = @_;
+	my @bad = grep {
+		/inconsistent page found|PANIC|TRAP:|startup process \(PID \d+\) (?:exited|was terminated)|shutting down due to startup process failure/
+	} split /\n/, slurp_file($standby->logfile);
+	return @bad ? join("\n", @bad) : undef;
+}
+
+# catch_up(PRIMARY, STANDBY, WHAT): wait until the standby has replayed all
+# the primary has written, one test; fail at once, with the standby's
+# complaint, if it stopped.
+sub catch_up
+{
+	my ($primary, $standby, $what) = @_;
+	my $target = $primary->lsn('insert');
+	my $deadline = time() + $PostgreSQL::Test::Utils::timeout_default;
+	my $name = $standby->name;
+	while (1)
+	{
+		my $failure = standby_failure($standby);
+		if (defined $failure)
+		{
+			fail("standby replays $what");
+			diag("standby log:\n$failure");
+			die "standby stopped while replaying $what\n";
+		}
+		last
+		  if $primary->safe_psql('postgres',
+			qq{SELECT count(*) FROM pg_stat_replication
+			   WHERE application_name = '$name' AND state = 'streaming'
+			     AND replay_lsn >= '$target'}) eq '1';
+		if (time() > $deadline)
+		{
+			fail("standby replays $what");
+			die "timed out waiting for the standby to replay $what\n";
+		}
+		usleep(100_000);
+	}
+	pass("standby replays $what without a page mismatch");
 }
 
 # 'running', 'zombie' (dead, not yet reaped by its parent) or 'gone'.

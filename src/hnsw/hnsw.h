@@ -97,6 +97,12 @@
 #define HNSW_SPAN_MIN_TUPLE			1024
 #define HNSW_SPAN_MIN_HEAD			64
 
+/*
+ * An insert puts a chunk on a page only where it has room for this many
+ * bytes (so a payload is not cut into many small pieces).
+ */
+#define HNSW_MIN_CHUNK_ROOM			1024
+
 /* Support function numbers of the opclasses. */
 #define HNSW_DISTANCE_PROC			1
 #define HNSW_NORM_PROC				2	/* present: vectors are normalized */
@@ -185,6 +191,11 @@ typedef struct HnswDistance
 	bool		span;			/* payloads may go on in chunk tuples (hnswpage.h) */
 	char	   *scratch;		/* span: max_payload bytes where a payload read
 								 * from several pages is put together */
+	Size		unit;			/* span: payload bytes per unit of len */
+	bool		additive;		/* span: the kernel sums a term per unit, so the
+								 * parts of a payload can be compared apart */
+	bool		prefix_bound;	/* span: and the terms are >= 0: the kernel of
+								 * a prefix is at most the whole's */
 } HnswDistance;
 
 struct HnswTypeOps
@@ -304,14 +315,21 @@ extern int	HnswMaxLevelForPayload(int m, bool span, Size payload_size);
 extern Size HnswMaxPayload(int m);
 extern int	HnswLinks0ForPayload(int m, bool span, Size payload_size);
 extern void HnswCheckPayloadFits(const HnswDistance *d, Size payload_size);
+extern Buffer HnswPageWithRoom(Relation index, Size need, bool *isnew);
+extern ItemPointerData HnswAddToPage(Relation index, Buffer buf, bool isnew, const void *item,
+									 Size size);
 extern ItemPointerData HnswPlaceTuple(Relation index, const void *tup, Size size);
 
 /* hnswchunk.c: payloads that go on past their element tuple */
 extern bool HnswReadChunks(Relation index, ItemPointer heaptid, ItemPointer next,
 						   Size from, Size payload_size, char *out);
+extern bool HnswChunksKernel(Relation index, const HnswDistance *d, const void *q,
+							 ItemPointer heaptid, ItemPointer next, Size from,
+							 Size payload_size, float bound, float *sum);
 extern bool HnswCopyPayload(Relation index, int m, HnswElementTuple tup, char *out);
-extern ItemPointerData HnswPlaceChunks(Relation index, const char *payload, Size from,
-									   Size payload_size, ItemPointer heaptid);
+extern ItemPointerData HnswPlaceChunks(Relation index, const char *payload, Size fixed,
+									   Size payload_size, ItemPointer heaptid,
+									   Size *head_size);
 extern const char *HnswCheckChunks(Relation index, int m, HnswElementTuple tup, int64 *nchunks);
 
 /* hnswtypes.c: the element types */

@@ -226,6 +226,28 @@ prefetch_hinted_tuple(RecentBuffers *r, ItemPointer tid)
 		prefetch_tuple((Page) BufferGetBlock(hint), ItemPointerGetOffsetNumber(tid));
 }
 
+/*
+ * Prefetch, for the element at off of a pinned page whose payload goes on
+ * in a chunk, what reading that chunk touches first (prefetch_hint).  The
+ * element's header is read unlocked: only an address comes of it.
+ */
+static inline void
+prefetch_chunk_hint(RecentBuffers *r, Page page, OffsetNumber off)
+{
+	ItemId		iid;
+	HnswElementTuple tup;
+
+	if (r == NULL || off < FirstOffsetNumber || off > PageGetMaxOffsetNumber(page))
+		return;
+	iid = PageGetItemId(page, off);
+	if (!ItemIdIsNormal(iid) || ItemIdGetOffset(iid) + HNSW_ELEMENT_HEADER_SIZE > BLCKSZ)
+		return;
+	tup = (HnswElementTuple) PageGetItem(page, iid);
+	if (tup->head_size < tup->payload_size && ItemPointerGetOffsetNumber(&tup->next) != 0)
+		prefetch_hint(r, ItemPointerGetBlockNumber(&tup->next),
+					  ItemPointerGetOffsetNumber(&tup->next));
+}
+
 /* hnswsearch.c: distance from q to the element at tid; false when there is none */
 extern bool HnswLoadCandidate(Relation index, PinCache *pc, const HnswDistance *d, int m,
 							  const void *q, ItemPointer tid, HnswCandidate *out);

@@ -43,6 +43,26 @@ chunk_fast(Page page, OffsetNumber off, ItemPointer heaptid, Size start, Size le
 }
 
 /*
+ * The chunk at tid if it is the one expected (chunk_fast), pinned in *buf;
+ * NULL, nothing pinned, when it is not.
+ */
+static HnswChunkTuple
+pin_chunk(Relation index, RecentBuffers *hints, ItemPointer tid, ItemPointer heaptid,
+		  Size start, Size left, Buffer *buf)
+{
+	BlockNumber blkno = ItemPointerGetBlockNumber(tid);
+	HnswChunkTuple c;
+
+	if (!ItemPointerIsValid(tid) || blkno == HNSW_METAPAGE_BLKNO)
+		return NULL;
+	*buf = read_buffer_hinted(hints, index, blkno);
+	c = chunk_fast(BufferGetPage(*buf), ItemPointerGetOffsetNumber(tid), heaptid, start, left);
+	if (c == NULL)
+		ReleaseBuffer(*buf);
+	return c;
+}
+
+/*
  * Copy bytes [from, payload_size) of the payload of the element of heap row
  * heaptid into out (at the same offsets), from the chunks chained from
  * next.  False when a chunk is not there or not the element's.
@@ -53,28 +73,55 @@ HnswReadChunks(Relation index, ItemPointer heaptid, ItemPointer next, Size from,
 {
 	RecentBuffers *hints = recent_hints(index);
 	ItemPointerData tid = *next;
-	Size		pos = from;
 
-	while (pos < payload_size)
+	for (Size pos = from; pos < payload_size;)
 	{
-		BlockNumber blkno = ItemPointerGetBlockNumber(&tid);
 		Buffer		buf;
-		HnswChunkTuple c;
+		HnswChunkTuple c = pin_chunk(index, hints, &tid, heaptid, pos, payload_size - pos, &buf);
 
-		if (!ItemPointerIsValid(&tid) || blkno == HNSW_METAPAGE_BLKNO)
-			return false;
-		buf = read_buffer_hinted(hints, index, blkno);
-		c = chunk_fast(BufferGetPage(buf), ItemPointerGetOffsetNumber(&tid), heaptid, pos,
-					   payload_size - pos);
 		if (c == NULL)
-		{
-			ReleaseBuffer(buf);
 			return false;
-		}
 		memcpy(out + pos, c->data, c->size);
 		pos += c->size;
 		tid = c->next;
 		ReleaseBuffer(buf);
+	}
+	return true;
+}
+
+/*
+ * For an additive kernel (HnswDistance.additive): add to *sum the kernel of
+ * q's bytes [from, payload_size) and those bytes of the payload of the
+ * element of heap row heaptid, from the chunks chained from next, compared
+ * where they lie, without copying them together.  Under prefix_bound it
+ * stops once *sum reaches bound (*sum is then a lower bound).  False when a
+ * chunk is not there or not the element's.
+ */
+bool
+HnswChunksKernel(Relation index, const HnswDistance *d, const void *q, ItemPointer heaptid,
+				 ItemPointer next, Size from, Size payload_size, float bound, float *sum)
+{
+	RecentBuffers *hints = recent_hints(index);
+	ItemPointerData tid = *next;
+
+	for (Size pos = from; pos < payload_size;)
+	{
+		Buffer		buf;
+		HnswChunkTuple c = pin_chunk(index, hints, &tid, heaptid, pos, payload_size - pos, &buf);
+
+		if (c == NULL)
+			return false;
+		if (c->size % d->unit != 0)
+		{
+			ReleaseBuffer(buf);
+			return false;
+		}
+		*sum += d->kernel((const char *) q + pos, c->data, (int) (c->size / d->unit));
+		pos += c->size;
+		tid = c->next;
+		ReleaseBuffer(buf);
+		if (d->prefix_bound && *sum >= bound)
+			break;
 	}
 	return true;
 }
@@ -94,38 +141,49 @@ HnswCopyPayload(Relation index, int m, HnswElementTuple tup, char *out)
 }
 
 /*
- * Write bytes [from, payload_size) of payload as the chunks of a new
- * element of heap row heaptid; returns the first chunk's TID, for the
- * element's next.  Each chunk holds a page but the last, and they are
- * placed last first, so that each one's next is known when it is written
- * and none points at a chunk not yet there (one WAL record each, one page
- * locked at a time).  A crash halfway leaves chunks no element points at:
- * their heap row never committed, and vacuum frees them by it.
+ * Write the end of payload as the chunks of a new element of heap row
+ * heaptid, whose tuple without payload takes fixed bytes: as many chunks
+ * as it takes for the rest to fit in the element tuple with it.  Each
+ * chunk fills the room a page has (one with at least HNSW_MIN_CHUNK_ROOM:
+ * the FSM's, the last one, or a new one), so that the space vacuum frees
+ * is used again and pages fill up.  They are placed last first, so that
+ * each one's next is known when it is written and none points at a chunk
+ * not yet there (one WAL record each, one page locked at a time).  A
+ * crash halfway leaves chunks no element points at: their heap row never
+ * committed, and vacuum frees them by it.  Returns the first chunk's TID,
+ * for the element's next, and in *head_size the bytes left to it.  Chunks
+ * start at multiples of 8 bytes from the payload's end, so that each one
+ * holds whole elements (HnswDistance.unit).
  */
 ItemPointerData
-HnswPlaceChunks(Relation index, const char *payload, Size from, Size payload_size,
-				ItemPointer heaptid)
+HnswPlaceChunks(Relation index, const char *payload, Size fixed, Size payload_size,
+				ItemPointer heaptid, Size *head_size)
 {
-	int			nchunks = (int) ((payload_size - from + HNSW_CHUNK_ROOM - 1) / HNSW_CHUNK_ROOM);
 	HnswChunkTuple c = palloc0(HNSW_TUPLE_ROOM);
 	ItemPointerData next;
+	Size		end = payload_size;
 
 	ItemPointerSetInvalid(&next);
-	for (int i = nchunks - 1; i >= 0; i--)
+	while (MAXALIGN(fixed + end) > HNSW_TUPLE_ROOM)
 	{
-		Size		start = from + (Size) i * HNSW_CHUNK_ROOM;
-		Size		size = Min(HNSW_CHUNK_ROOM, payload_size - start);
+		bool		isnew;
+		Buffer		buf = HnswPageWithRoom(index, HNSW_MIN_CHUNK_ROOM, &isnew);
+		Size		room = isnew ? HNSW_TUPLE_ROOM :
+			TYPEALIGN_DOWN(MAXIMUM_ALIGNOF, PageGetFreeSpace(BufferGetPage(buf)));
+		Size		size = TYPEALIGN_DOWN(8, Min(room - HNSW_CHUNK_HEADER_SIZE, end));
 
 		c->type = HNSW_CHUNK_TUPLE;
 		c->flags = 0;
 		c->size = (uint16) size;
-		c->start = (uint16) start;
+		c->start = (uint16) (end - size);
 		c->heaptid = *heaptid;
 		c->next = next;
-		memcpy(c->data, payload + start, size);
-		next = HnswPlaceTuple(index, c, HNSW_CHUNK_HEADER_SIZE + size);
+		memcpy(c->data, payload + end - size, size);
+		next = HnswAddToPage(index, buf, isnew, c, HNSW_CHUNK_HEADER_SIZE + size);
+		end -= size;
 	}
 	pfree(c);
+	*head_size = end;
 	return next;
 }
 

@@ -79,6 +79,7 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 	int			nhosts = 0;
 	Size		size;
 	Size		head_size;
+	ItemPointerData next;
 	HnswElementTuple tup;
 	ItemPointerData tid;
 
@@ -191,8 +192,10 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 	 * tuple, placed last, never points at a chunk not yet written.
 	 */
 	head_size = payload_size;
+	ItemPointerSetInvalid(&next);
 	if (MAXALIGN(HnswElementTupleSize0(links0, m, level, payload_size)) > HNSW_TUPLE_ROOM)
-		head_size = HNSW_TUPLE_ROOM - HnswElementTupleSize0(links0, m, level, 0);
+		next = HnswPlaceChunks(index, vec, HnswElementTupleSize0(links0, m, level, 0),
+							   payload_size, heaptid, &head_size);
 	size = HnswElementTupleSize0(links0, m, level, head_size);
 	tup = palloc0(size);
 	tup->type = HNSW_ELEMENT_TUPLE;
@@ -201,9 +204,7 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 	tup->heaptid = *heaptid;
 	tup->payload_size = payload_size;
 	tup->head_size = head_size;
-	ItemPointerSetInvalid(&tup->next);
-	if (head_size < payload_size)
-		tup->next = HnswPlaceChunks(index, vec, head_size, payload_size, heaptid);
+	tup->next = next;
 	for (int layer = 0; layer <= level; layer++)
 	{
 		HnswElementCounts(tup)[layer] = nlinks[layer];

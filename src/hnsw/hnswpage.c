@@ -261,22 +261,33 @@ HnswCheckPayloadFits(const HnswDistance *d, Size payload_size)
 }
 
 /*
- * Add a tuple (at most HNSW_TUPLE_ROOM bytes) to a page with room: one the
- * FSM knows, the last one, or a new one.  WAL-logged; returns its TID.
+ * What the free space map can be asked for: it keeps free space in steps
+ * of BLCKSZ / 256 bytes, rounding what a page has down and what a request
+ * needs up, so a request for the room of an empty page would never match.
+ * Ask for at most what it records for one; the page itself says the rest.
  */
-ItemPointerData
-HnswPlaceTuple(Relation index, const void *tup, Size size)
+static Size
+fsm_request(Size need)
 {
-	ItemPointerData tid;
-	BlockNumber blkno;
-	Buffer		buf = InvalidBuffer;
-	GenericXLogState *state;
-	Page		page;
-	OffsetNumber off;
-	BlockNumber nblocks;
-	Size		need = MAXALIGN(size);	/* what PageAddItem will take */
+	Size		empty = HNSW_MAX_TUPLE_SIZE;	/* PageGetFreeSpace of an empty page */
 
-	blkno = GetPageWithFreeSpace(index, need + sizeof(ItemIdData));
+	return Min(need, empty - empty % (BLCKSZ / 256));
+}
+
+/*
+ * An exclusively locked element page with room for a tuple of need bytes
+ * (MAXALIGNed, at most HNSW_TUPLE_ROOM): one the FSM knows, the last one,
+ * or a new one (*isnew: the caller initializes it, in its WAL record).
+ */
+Buffer
+HnswPageWithRoom(Relation index, Size need, bool *isnew)
+{
+	BlockNumber blkno;
+	Buffer		buf;
+	BlockNumber nblocks;
+
+	*isnew = false;
+	blkno = GetPageWithFreeSpace(index, fsm_request(need + sizeof(ItemIdData)));
 	nblocks = RelationGetNumberOfBlocks(index);
 	if (blkno == InvalidBlockNumber && nblocks > HNSW_FIRST_ELEMENT_BLKNO)
 		blkno = nblocks - 1;
@@ -284,6 +295,7 @@ HnswPlaceTuple(Relation index, const void *tup, Size size)
 	while (blkno != InvalidBlockNumber && blkno >= HNSW_FIRST_ELEMENT_BLKNO &&
 		   blkno < nblocks)
 	{
+		Page		page;
 		Size		freespace;
 
 		buf = ReadBuffer(index, blkno);
@@ -291,30 +303,57 @@ HnswPlaceTuple(Relation index, const void *tup, Size size)
 		page = BufferGetPage(buf);
 		if (!PageIsNew(page) && HnswPageGetOpaque(page)->page_type == HNSW_PAGE_ELEMENT &&
 			PageGetFreeSpace(page) >= need)
-			break;
+			return buf;
 		freespace = PageIsNew(page) ? 0 : PageGetFreeSpace(page);
 		UnlockReleaseBuffer(buf);
-		buf = InvalidBuffer;
 		/* tell the FSM what is really there, and ask again */
 		blkno = RecordAndGetPageWithFreeSpace(index, blkno, freespace,
-											  need + sizeof(ItemIdData));
+											  fsm_request(need + sizeof(ItemIdData)));
 	}
+	*isnew = true;
+	return HnswNewBuffer(index, MAIN_FORKNUM);
+}
 
-	state = GenericXLogStart(index);
-	if (BufferIsValid(buf))
-		page = GenericXLogRegisterBuffer(state, buf, 0);
-	else
+/*
+ * Add item (size bytes) to buf, locked by HnswPageWithRoom, in one WAL
+ * record, and let go of the page; returns the item's TID.  What a new page
+ * has left goes to the FSM, for the next tuples.
+ */
+ItemPointerData
+HnswAddToPage(Relation index, Buffer buf, bool isnew, const void *item, Size size)
+{
+	GenericXLogState *state = GenericXLogStart(index);
+	Page		page;
+	OffsetNumber off;
+	ItemPointerData tid;
+
+	if (isnew)
 	{
-		buf = HnswNewBuffer(index, MAIN_FORKNUM);
 		page = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
 		HnswInitPage(page, HNSW_PAGE_ELEMENT);
 	}
-	off = PageAddItem(page, (Item) tup, size, InvalidOffsetNumber, false, false);
+	else
+		page = GenericXLogRegisterBuffer(state, buf, 0);
+	off = PageAddItem(page, (Item) item, size, InvalidOffsetNumber, false, false);
 	if (off == InvalidOffsetNumber)
 		elog(ERROR, "failed to add a tuple of %zu bytes to hnsw index \"%s\"",
 			 size, RelationGetRelationName(index));
 	GenericXLogFinish(state);
 	ItemPointerSet(&tid, BufferGetBlockNumber(buf), off);
+	/* (an FSM entry of a page it found is corrected when next found short) */
+	if (isnew)
+		RecordPageWithFreeSpace(index, BufferGetBlockNumber(buf),
+								PageGetFreeSpace(BufferGetPage(buf)));
 	UnlockReleaseBuffer(buf);
 	return tid;
+}
+
+/* Add a tuple (at most HNSW_TUPLE_ROOM bytes) to a page with room; returns its TID. */
+ItemPointerData
+HnswPlaceTuple(Relation index, const void *tup, Size size)
+{
+	bool		isnew;
+	Buffer		buf = HnswPageWithRoom(index, MAXALIGN(size), &isnew);
+
+	return HnswAddToPage(index, buf, isnew, tup, size);
 }

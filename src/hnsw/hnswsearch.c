@@ -13,6 +13,7 @@
 #include "hnsw/hnswbuffer.h"
 
 #include "miscadmin.h"
+#include "utils/float.h"
 
 
 /* An element's distance from q and what a search keeps of it. */
@@ -29,15 +30,14 @@ fill_candidate(HnswElementTuple tup, const HnswDistance *d, int m, const void *q
 
 
 /*
- * Distance from q to an element whose payload goes on in chunks: its tuple
- * is read again under the share lock (an unlocked read of a slot being
- * reused could make up where its chunks are), its first bytes and where
- * the rest is copied out, then the chunks are read with pins alone
- * (hnswchunk.c) and the distance taken from the payload put together.
+ * Distance from q to an element whose payload goes on in chunks, read
+ * under the share lock: its first bytes and where the rest is are copied
+ * out, then the chunks are read with pins alone (hnswchunk.c) and the
+ * distance taken from the payload put together.
  */
 static bool
-read_spanning(Relation index, Buffer buf, const HnswDistance *d, int m, const void *q,
-			  ItemPointer tid, HnswCandidate *out)
+read_spanning_locked(Relation index, Buffer buf, const HnswDistance *d, int m, const void *q,
+					 ItemPointer tid, HnswCandidate *out)
 {
 	HnswElementTuple tup;
 	ItemPointerData next;
@@ -68,12 +68,59 @@ read_spanning(Relation index, Buffer buf, const HnswDistance *d, int m, const vo
 }
 
 /*
+ * The same from the unlocked tuple tup (element_fast checked its bounds),
+ * when what it needs of the rest can be had cheaply:
+ *
+ * - An additive kernel compares the part in the element tuple and each
+ *   chunk where they lie (HnswChunksKernel), with no copy.  Under a metric
+ *   whose terms are >= 0 (prefix_bound), the sum so far is at most the
+ *   distance: once it reaches bound, the element cannot make the result,
+ *   the rest is not read, and out->dist is that lower bound.
+ * - A chunk is read unlocked only when its block has a buffer hint, which
+ *   proves the block exists: an unlocked read of a slot being reused can
+ *   yield any next, and a read past the end of the index would fail.  A
+ *   wrong chunk is then refused by its heap row and position.
+ *
+ * Otherwise the element is read again under the lock.
+ */
+static bool
+read_spanning(Relation index, Buffer buf, HnswElementTuple tup, const HnswDistance *d, int m,
+			  const void *q, ItemPointer tid, float bound, HnswCandidate *out)
+{
+	ItemPointerData next = tup->next;
+	Buffer		hint = hint_of(recent_hints(index), ItemPointerGetBlockNumber(&next));
+	float		sum;
+
+	if (!d->additive || tup->head_size % d->unit != 0 || hint == InvalidBuffer)
+		return read_spanning_locked(index, buf, d, m, q, tid, out);
+	/*
+	 * The chunk's first lines come in while the first part is compared.
+	 * (Its line pointer is read unpinned: kept inside the page.)
+	 */
+	if (ItemPointerGetOffsetNumber(&next) >= FirstOffsetNumber &&
+		ItemPointerGetOffsetNumber(&next) <= MaxOffsetNumber)
+		prefetch_tuple((Page) BufferGetBlock(hint), ItemPointerGetOffsetNumber(&next));
+	out->tid = *tid;
+	out->heaptid = tup->heaptid;
+	out->level = tup->level;
+	out->deleted = (tup->flags & HNSW_ELEMENT_DELETED) != 0;
+	sum = d->kernel(q, HnswElementPayload(tup, m), (int) (tup->head_size / d->unit));
+	if (!(d->prefix_bound && sum >= bound) &&
+		!HnswChunksKernel(index, d, q, &out->heaptid, &next, tup->head_size,
+						  tup->payload_size, bound, &sum))
+		return false;
+	out->dist = d->negate ? -sum : sum;
+	return true;
+}
+
+/*
  * Distance from q to the element at tid on its pinned, unlocked page (see
- * "Pins" in hnsw.h).
+ * "Pins" in hnsw.h), or, when that distance is at least bound, perhaps
+ * only a lower bound of it that is (read_spanning).
  */
 static inline bool
 read_candidate(Relation index, Buffer buf, const HnswDistance *d, int m, const void *q,
-			   ItemPointer tid, HnswCandidate *out)
+			   ItemPointer tid, float bound, HnswCandidate *out)
 {
 	HnswElementTuple tup = element_fast(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid),
 										m, d);
@@ -81,7 +128,7 @@ read_candidate(Relation index, Buffer buf, const HnswDistance *d, int m, const v
 	if (tup == NULL)
 		return false;
 	if (unlikely(HnswTupleSpans(tup)))
-		return read_spanning(index, buf, d, m, q, tid, out);
+		return read_spanning(index, buf, tup, d, m, q, tid, bound, out);
 	fill_candidate(tup, d, m, q, tid, out);
 	return true;
 }
@@ -99,7 +146,7 @@ HnswLoadCandidate(Relation index, PinCache *pc, const HnswDistance *d, int m,
 	if (found && HnswTupleSpans(tup))
 	{
 		LockBuffer(pc->buf, BUFFER_LOCK_UNLOCK);
-		return read_spanning(index, pc->buf, d, m, q, tid, out);
+		return read_spanning_locked(index, pc->buf, d, m, q, tid, out);
 	}
 	if (found)
 		fill_candidate(tup, d, m, q, tid, out);
@@ -273,13 +320,22 @@ search_layer(Relation index, const HnswDistance *d, int m, const void *q,
 											 ItemPointerGetBlockNumber(&fresh[i]));
 			for (int i = base; i < base + cnt; i++)
 				prefetch_tuple(BufferGetPage(bufs[i]), ItemPointerGetOffsetNumber(&fresh[i]));
+			/* (elements read for their chunks also) */
+			if (d->span)
+				for (int i = base; i < base + cnt; i++)
+					prefetch_chunk_hint(hints, BufferGetPage(bufs[i]),
+										ItemPointerGetOffsetNumber(&fresh[i]));
 			for (int i = base; i < base + cnt; i++)
 			{
 				HnswCandidate e;
 				bool		found;
 
+				/* what a candidate must beat (a resumable search keeps all) */
+				float		bound = spill == NULL && result->size >= ef ?
+					HnswHeapTop(result)->dist : get_float4_infinity();
+
 				/* the pin keeps the tuple in place: see "Pins" in hnsw.h */
-				found = read_candidate(index, bufs[i], d, m, q, &fresh[i], &e);
+				found = read_candidate(index, bufs[i], d, m, q, &fresh[i], bound, &e);
 				if (!found)
 					continue;
 				if (result->size < ef || e.dist < HnswHeapTop(result)->dist)

@@ -454,7 +454,15 @@ HnswInitDistance(HnswDistance *d, Relation index, int dims, int m)
 	/* fixed-size payloads (vector, halfvec, bit) may span pages */
 	d->span = d->min_payload == d->max_payload;
 	if (d->span)
+	{
 		d->scratch = palloc(d->max_payload);
+		d->unit = d->max_payload / Max(d->len, 1);
+		/* every kernel but Jaccard's (a ratio of sums) is a sum per element */
+		d->additive = d->metric != HNSW_METRIC_JACCARD && d->unit * d->len == d->max_payload;
+		d->prefix_bound = d->additive && !d->negate &&
+			(d->metric == HNSW_METRIC_L2 || d->metric == HNSW_METRIC_L1 ||
+			 d->metric == HNSW_METRIC_HAMMING);
+	}
 }
 
 /*

@@ -18,6 +18,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use VecextCheck;
 use Time::HiRes qw(usleep);
 
 my $dim = 32;
@@ -63,58 +64,7 @@ log_min_messages = warning
 });
 $primary->start;
 
-my $backup_name = 'hnsw_backup';
-$primary->backup($backup_name);
-
-my $standby = PostgreSQL::Test::Cluster->new('standby');
-$standby->init_from_backup($primary, $backup_name, has_streaming => 1);
-$standby->start;
-
-is($standby->safe_psql('postgres', 'SHOW wal_consistency_checking'),
-	'generic', 'standby checks generic WAL records against page images');
-
-# The standby's startup process dies (FATAL "inconsistent page found") on a
-# replay mismatch, and the whole standby stops with it.
-sub standby_failure
-{
-	my $log = slurp_file($standby->logfile);
-	# (A walreceiver FATAL while the primary restarts is normal: not matched.)
-	my @bad = grep {
-		/inconsistent page found|PANIC|TRAP:|startup process \(PID \d+\) (?:exited|was terminated)|shutting down due to startup process failure/
-	} split /\n/, $log;
-	return @bad ? join("\n", @bad) : undef;
-}
-
-# Wait until the standby has replayed everything the primary has written;
-# fail at once (with the standby's complaint) if the standby stopped.
-sub catch_up
-{
-	my ($what) = @_;
-	my $target = $primary->lsn('insert');
-	my $deadline = time() + $PostgreSQL::Test::Utils::timeout_default;
-	while (1)
-	{
-		my $failure = standby_failure();
-		if (defined $failure)
-		{
-			fail("standby replays $what");
-			diag("standby log:\n$failure");
-			die "standby stopped while replaying $what\n";
-		}
-		my $caught_up = $primary->safe_psql('postgres',
-			qq{SELECT count(*) FROM pg_stat_replication
-			   WHERE application_name = 'standby' AND state = 'streaming'
-			     AND replay_lsn >= '$target'});
-		last if $caught_up eq '1';
-		if (time() > $deadline)
-		{
-			fail("standby replays $what");
-			die "timed out waiting for the standby to replay $what\n";
-		}
-		usleep(100_000);
-	}
-	pass("standby replays $what without a page mismatch");
-}
+my $standby = start_standby($primary, 'standby');
 
 # kNN answers (ids, nearest first) and the plan, through the index.
 sub knn
@@ -179,7 +129,7 @@ CREATE INDEX t2_v_idx ON t2 USING hnsw (v vector_cosine_ops)
 @{[ insert_sql('t2', 1, 300) ]}
 });
 
-catch_up('the index builds');
+catch_up($primary, $standby, 'the index builds');
 compare_knn('after build');
 
 my $next_t = 3001;
@@ -201,7 +151,7 @@ VACUUM t2;
 	$next_t += 400;
 	$next_t2 += 300;
 
-	catch_up("round $round (insert, delete, VACUUM)");
+	catch_up($primary, $standby, "round $round (insert, delete, VACUUM)");
 	compare_knn("round $round");
 }
 
@@ -321,10 +271,10 @@ SELECT setseed(0.7);
 DELETE FROM t WHERE id % 10 = 5;
 VACUUM t;
 });
-catch_up('the round after the primary\'s crash recovery');
+catch_up($primary, $standby, 'the round after the primary\'s crash recovery');
 compare_knn('after the primary\'s crash recovery');
 
-is(standby_failure(), undef, 'standby log shows no replay failure');
+is(standby_failure($standby), undef, 'standby log shows no replay failure');
 
 $standby->stop;
 $primary->stop;

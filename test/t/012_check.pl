@@ -10,9 +10,11 @@
 #	the dangling link from an element flagged deleted (a crash while vacuum
 #	frees leaves it), and an element cut off whose insert rolled back.
 #
-# Offsets come from pageinspect: an element tuple is a 12-byte header (type,
-# level, flags, links0, heap TID, payload size), the per-layer link counts
-# (4 bytes for a level-0 element) and the links, 6 bytes each (hnswpage.h).
+# Offsets come from pageinspect: an element tuple is a 20-byte header (type,
+# level, flags, links0, heap TID, payload size, next chunk, bytes of the
+# payload here), the per-layer link counts (4 bytes for a level-0 element)
+# and the links, 6 bytes each (hnswpage.h).  A chunk tuple (the rest of a
+# payload wider than a page) is type, flags, size, start, heap TID, next.
 #-------------------------------------------------------------------------
 use strict;
 use warnings;
@@ -135,6 +137,63 @@ for my $c (sort grep { $_ ne 'deadlink' } keys %poke)
 is($node->safe_psql('postgres',
 		"SELECT elements, reachable, heap_rows FROM hnsw_index_check('idx_clean', true)"),
 	'2000|2000|2000', 'the untouched copy still checks clean');
+
+# Payloads wider than a page: a chunk that names another heap row, and one
+# that starts at the wrong byte, are each reported at their element; a
+# chunk no element leads to (an insert cut off before placing its element)
+# is a NOTICE.  Element 1 of block 1 goes on at block 2, offset 1.
+$node->safe_psql(
+	'postgres', q{
+CREATE TABLE w (id int, v vector(3072));
+INSERT INTO w SELECT i, array_fill(i::real, ARRAY[3072])::vector FROM generate_series(1, 20) i;
+CREATE INDEX idx_chunk_heap ON w USING hnsw (v);
+CREATE INDEX idx_chunk_start ON w USING hnsw (v);
+CREATE INDEX idx_chunk_orphan ON w USING hnsw (v);
+});
+is($node->safe_psql('postgres', "SELECT elements, heap_rows FROM hnsw_index_check('idx_chunk_heap', true)"),
+	'20|20', 'an index of 3072-dimension vectors checks clean');
+my %chunk;
+for my $c (qw(heap start orphan))
+{
+	my $idx = "idx_chunk_$c";
+	my $off = $node->safe_psql('postgres',
+		"SELECT lp_off FROM heap_page_items(get_raw_page('$idx', 2)) WHERE lp = 1 AND get_byte(get_raw_page('$idx', 2), lp_off) = 67");
+	die "no chunk at (2,1) of $idx" if $off eq '';
+	my $file = $node->data_dir . '/' . $node->safe_psql('postgres', "SELECT pg_relation_filepath('$idx')");
+	$chunk{$c} = [ $file, 2 * 8192 + $off ];
+}
+my $elem = $node->safe_psql('postgres',
+	"SELECT lp_off FROM heap_page_items(get_raw_page('idx_chunk_orphan', 1)) WHERE lp = 1");
+$node->stop;
+sub poke_file
+{
+	my ($file, $at, $bytes) = @_;
+	open(my $fh, '+<:raw', $file) or die "open $file: $!";
+	seek($fh, $at, 0) or die "seek: $!";
+	print $fh $bytes or die "write: $!";
+	close($fh) or die "close: $!";
+}
+# heap TID offset number (bytes 10-11 of the chunk), start (bytes 4-5)
+poke_file($chunk{heap}[0], $chunk{heap}[1] + 10, pack('S', 77));
+poke_file($chunk{start}[0], $chunk{start}[1] + 4, pack('S', 8));
+# orphan: element (1,1) flagged deleted, so nothing leads to its chunks
+poke_file($chunk{orphan}[0], 8192 + $elem + 2, pack('C', 1));
+$node->start;
+{
+	my ($rc, $out, $err) = $node->psql('postgres', "SELECT * FROM hnsw_index_check('idx_chunk_heap')");
+	isnt($rc, 0, 'a chunk of another heap row makes the check fail');
+	like($err, qr/block 1, offset 1: its chunk at \(2,1\) is of heap row \(\d+,77\)/,
+		'the error names the element and the chunk');
+	($rc, $out, $err) = $node->psql('postgres', "SELECT * FROM hnsw_index_check('idx_chunk_start')");
+	isnt($rc, 0, 'a chunk at the wrong place in the payload makes the check fail');
+	like($err, qr/block 1, offset 1: its chunk at \(2,1\) holds \d+ bytes from byte 8, where byte \d+ of 12288 was due/,
+		'the error says which bytes were due');
+	($rc, $out, $err) = $node->psql('postgres', "SELECT elements, deleted FROM hnsw_index_check('idx_chunk_orphan')");
+	is($rc, 0, 'chunks no live element leads to do not fail the check');
+	is($out, '20|1', 'the element flagged deleted is counted');
+	like($err, qr/NOTICE:  hnsw index "idx_chunk_orphan": \d+ chunk tuples? belongs? to no element/,
+		'a NOTICE counts the chunks no element leads to');
+}
 
 # An element whose insert never committed, cut off from the graph (as a
 # crash between placing it and linking it in leaves it), is no lost row:
