@@ -4,8 +4,9 @@
 #     The vecext benchmark: recall, speed, size and build time of the hnsw
 #     index, beside hnswlib run on the same data in the same process.
 #
-# For each data set (Fashion-MNIST, a seeded clustered-Gaussian synthetic set
-# and its cosine variant) it:
+# For each data set (Fashion-MNIST; a seeded clustered-Gaussian synthetic set;
+# `wide`, the same generator at 1536 dimensions; and the synthetic set's
+# cosine variant) it:
 #   1. computes the exact top-100 ground truth once and caches it outside the
 #      checkout (~/.cache/vecext-bench/, keyed by a hash of the data);
 #   2. loads the vectors with binary COPY and times it;
@@ -23,10 +24,16 @@
 #      its own (<db>_ref); otherwise the report says it was not measured;
 #   8. the same through hnswlib (M = 16, ef_construction = 64, one thread,
 #      one query at a time, k = 10).
+# The data set `scale` is measured apart (bench_scale.py): 1,000,000 x 128
+# clustered rows and their first 100,000, builds with 4GB of
+# maintenance_work_mem on both cores, recall/QPS per ef and the growth from
+# the one size to the other, for the three systems.
+# Every data set's figures state the raw vector bytes (rows x dims x 4) and
+# the index size over them.
 # It writes one JSON file per run, a markdown report and a recall-vs-QPS plot.
-# Data sets and ground truth: bench_data.py; report and plot: bench_report.py;
-# the PostgreSQL helpers (wire format, plan checks, query runs): bench_pg.py;
-# ivfflat: bench_ivf.py.
+# Steps 2 to 8: bench_measure.py; data sets and ground truth: bench_data.py;
+# report and plot: bench_report.py; the PostgreSQL helpers (wire format, plan
+# checks, query runs): bench_pg.py; ivfflat: bench_ivf.py.
 #
 # It asserts no timing.  It exits non-zero when a step failed (an error, a
 # plan without the index, a short result); a missing `hnsw` access method is
@@ -46,7 +53,6 @@ import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
 
@@ -54,42 +60,25 @@ import numpy as np
 import psycopg
 
 sys.dont_write_bytecode = True    # no __pycache__ in the checkout
-from bench_data import GT_K, ground_truth, load_fashion, make_synthetic, recall_at_k  # noqa: E402
+from bench_data import GT_K, ground_truth, load_fashion, make_synthetic  # noqa: E402
 from bench_report import markdown, plot  # noqa: E402
-from bench_concurrency import run_concurrency  # noqa: E402
-from bench_ivf import bench_ivfflat  # noqa: E402
-from bench_pg import (CheckFailed, VecParam, check_exact_scan, check_uses_index,  # noqa: E402
-                      copy_vectors, hnsw_available, latency_stats, loadavg, pg_connect,
-                      prepare_session, reference_conn, rel_mb, round_trip_floor, run_queries,
-                      settings)
-
-try:
-    import hnswlib
-except ImportError:  # reported, not fatal
-    hnswlib = None
+from bench_measure import (HNSW_EF_CONSTRUCTION, HNSW_M, K, bench_hnswlib,  # noqa: E402
+                           bench_pg, hnswlib, log)
+from bench_pg import (hnsw_available, loadavg, pg_connect, prepare_session,  # noqa: E402
+                      reference_conn, round_trip_floor, settings)
+import bench_scale  # noqa: E402
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(BENCH_DIR)
 
-K = 10                        # recall@K, LIMIT K
-HNSW_M = 16
-HNSW_EF_CONSTRUCTION = 64
 DEFAULT_EF = [10, 20, 40, 80, 120, 200, 400]
 SUMMARY_EF = [10, 40, 200]   # columns of the summary table
 TARGET_RECALL = 0.95
 DEFAULT_CLIENTS_EF = 40       # ef_search of the 2-client throughput run
-POINTS_PER_CLUSTER = 200      # synthetic: default clusters = n / this
-EXACT_MIN_RECALL = 0.99       # below this the exact scan disagrees with numpy
-
-METRICS = {
-    # metric: (operator, opclass, hnswlib space)
-    "l2": ("<->", "vector_l2_ops", "l2"),
-    "cosine": ("<=>", "vector_cosine_ops", "cosine"),
-}
-
-
-def log(msg):
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+POINTS_PER_CLUSTER = 200      # synthetic, wide: clusters = n / this
+DATASETS = ["fashion", "fashion-cosine", "synthetic", "synthetic-cosine", "wide", "scale"]
+DEFAULT_DATASETS = "fashion,synthetic,wide,scale,synthetic-cosine"
+WIDE_DIM = 1536               # the width of common text-embedding models
 
 
 def cache_dir(args):
@@ -97,292 +86,6 @@ def cache_dir(args):
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "vecext-bench")
     os.makedirs(d, exist_ok=True)
     return d
-
-
-def bench_pg(ds, gt_ids, gt_dists, args, dsn, res, label="vecext"):
-    """All Postgres measurements of one data set; fills res (a dict).
-    label names the extension in the log (the reference runs here too)."""
-    op, opclass, _ = METRICS[ds.metric]
-    table = "bench_" + ds.name.replace("-", "_")
-    index = table + "_hnsw"
-    qparams = [VecParam(q) for q in ds.queries]
-    sql = f"SELECT id FROM {table} ORDER BY v {op} %b LIMIT {K}"
-    res["query"] = sql.replace("%b", "$1")
-    res["errors"] = []
-
-    conn = pg_connect(dsn)
-    notices = []
-    conn.add_notice_handler(lambda d: notices.append(
-        f"{d.severity}: {d.message_primary}"))
-    prepare_session(conn)
-
-    # -- load --------------------------------------------------------------
-    conn.execute(f"DROP TABLE IF EXISTS {table}")
-    conn.execute(f"CREATE TABLE {table} (id int4 PRIMARY KEY, v vector({ds.dim}))"
-                 if args.primary_key else
-                 f"CREATE TABLE {table} (id int4, v vector({ds.dim}))")
-    t = time.perf_counter()
-    copy_vectors(conn, table, np.arange(ds.n, dtype=np.int32), ds.base)
-    res["load_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    conn.execute(f"VACUUM (ANALYZE) {table}")
-    res["vacuum_analyze_s"] = time.perf_counter() - t
-    res["table_mb"] = rel_mb(conn, table)
-    count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    if count != ds.n:
-        raise CheckFailed(f"loaded {count} rows, expected {ds.n}")
-    log(f"{ds.name}: loaded {ds.n} rows in {res['load_s']:.1f} s (binary COPY), "
-        f"table {res['table_mb']:.1f} MB")
-
-    # -- exact scan baseline -----------------------------------------------
-    ne = min(args.exact_queries, len(qparams))
-    if ne > 0:
-        plan = check_exact_scan(conn, sql, qparams[0])
-        run_queries(conn, sql, qparams[:1])
-        out, lat, wall = run_queries(conn, sql, qparams[:ne])
-        res["exact"] = dict(queries=ne, plan=plan,
-                            recall=recall_at_k(out, gt_ids[:ne], gt_dists[:ne], K),
-                            **latency_stats(lat, wall))
-        log(f"{ds.name}: exact scan, {ne} queries: recall {res['exact']['recall']:.4f}, "
-            f"{res['exact']['qps']:.2f} QPS, p50 {res['exact']['p50_ms']:.1f} ms")
-        # An exact scan must agree with the ground truth: otherwise the
-        # distances, the data or this script are wrong, and so is every
-        # recall figure below.
-        if res["exact"]["recall"] < EXACT_MIN_RECALL:
-            res["errors"].append(f"the exact scan's recall@{K} is {res['exact']['recall']:.4f}: "
-                                 f"it disagrees with the ground truth")
-
-    # -- index ---------------------------------------------------------------
-    if not hnsw_available(conn):
-        res["index"] = None
-        res["index_missing"] = ("the hnsw access method does not exist in this server: "
-                                "no index figures")
-        log(f"{ds.name}: {res['index_missing']}")
-        if not args.keep:
-            conn.execute(f"DROP TABLE {table}")
-        conn.close()
-        return
-
-    idx = res["index"] = dict(m=HNSW_M, ef_construction=HNSW_EF_CONSTRUCTION, builds=[])
-    if conn.execute("SELECT 1 FROM pg_settings WHERE name = 'hnsw.ef_search'").fetchone() is None:
-        raise CheckFailed("the hnsw.ef_search setting does not exist (placeholder only)")
-    create = (f"CREATE INDEX {index} ON {table} USING hnsw (v {opclass}) "
-              f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})")
-    idx["create"] = create
-    for workers in args.build_workers:
-        conn.execute(f"DROP INDEX IF EXISTS {index}")
-        conn.execute(f"SET max_parallel_maintenance_workers = {workers}")
-        notices.clear()
-        t = time.perf_counter()
-        conn.execute(create)
-        build_s = time.perf_counter() - t
-        conn.execute("RESET max_parallel_maintenance_workers")
-        size = conn.execute("SELECT pg_relation_size(%s::regclass)", (index,)).fetchone()[0]
-        idx["builds"].append(dict(workers=workers, build_s=build_s, index_mb=size / 2 ** 20,
-                                  notices=list(notices)))
-        log(f"{ds.name}: hnsw build with {workers} parallel worker(s): {build_s:.1f} s, "
-            f"{size / 2 ** 20:.1f} MB" + (f"; {notices}" if notices else ""))
-    b0 = idx["builds"][0]
-    idx["build_s"] = b0["build_s"]
-    idx["build_workers"] = b0["workers"]
-    idx["index_mb"] = idx["builds"][-1]["index_mb"]
-
-    # -- queries per ef_search ------------------------------------------------
-    # Pass r runs every ef in turn before pass r + 1 starts, so that a burst
-    # of load from a neighbour cannot spoil all the passes of one ef.
-    best = {}
-    for r in range(max(1, args.runs)):
-        for ef in args.ef:
-            conn.execute(f"SET hnsw.ef_search = {int(ef)}")
-            got = conn.execute("SELECT current_setting('hnsw.ef_search')").fetchone()[0]
-            if int(got) != ef:
-                raise CheckFailed(f"SET hnsw.ef_search = {ef} reads back {got}")
-            if r == 0:
-                try:
-                    idx["plan"] = check_uses_index(conn, sql, qparams[0], index)
-                except CheckFailed as e:
-                    # The planner preferred another plan.  Measure the index
-                    # with seq scans disabled, and say so loudly.
-                    if "forced_index" in idx:
-                        raise
-                    conn.execute("SET enable_seqscan = off")
-                    idx["plan"] = check_uses_index(conn, sql, qparams[0], index)
-                    idx["forced_index"] = (
-                        f"the planner did not choose the hnsw index at ef_search {ef} ({e}); "
-                        f"the index figures from there on were measured with "
-                        f"enable_seqscan = off")
-                    log(f"{ds.name}: WARNING: {idx['forced_index']}")
-                run_queries(conn, sql, qparams[:args.warmup])
-            p = run_queries(conn, sql, qparams)
-            if ef not in best or p[2] < best[ef][2]:
-                best[ef] = p
-    idx["ef"] = []
-    for ef in args.ef:
-        out, lat, wall = best[ef]
-        short = sum(1 for r in out if len(r) < K)
-        row = dict(ef=ef, recall=recall_at_k(out, gt_ids, gt_dists, K), short_results=short,
-                   **latency_stats(lat, wall))
-        idx["ef"].append(row)
-        log(f"{ds.name}: {label} ef {ef:4d}: recall@{K} {row['recall']:.4f}, "
-            f"{row['qps']:8.1f} QPS, p50 {row['p50_ms']:.2f} ms, p99 {row['p99_ms']:.2f} ms")
-        if short:
-            res["errors"].append(f"ef {ef}: {short} queries returned fewer than {K} rows")
-    conn.execute("RESET hnsw.ef_search")
-    conn.execute("RESET enable_seqscan")
-
-    # -- 2 clients -----------------------------------------------------------
-    if args.clients > 1:
-        idx["clients"] = bench_clients(dsn, sql, qparams, args,
-                                       ["SET enable_seqscan = off"] if "forced_index" in idx
-                                       else [])
-        c = idx["clients"]
-        log(f"{ds.name}: {c['clients']} clients at ef {c['ef']}: {c['qps']:.1f} QPS total")
-
-    # -- 1 to 32 clients: pgbench ----------------------------------------------
-    if args.concurrency:
-        idx["concurrency"] = run_concurrency(conn, dsn, table, index, op, ds.queries,
-                                             args.clients_ef, K, args.concurrency,
-                                             args.concurrency_seconds, log)
-
-    # -- ivfflat on the same table, the hnsw index set aside ---------------------
-    if args.probes:
-        conn.execute(f"DROP INDEX {index}")
-        try:
-            res["ivfflat"] = bench_ivfflat(conn, ds, table, opclass, sql, qparams, gt_ids,
-                                           gt_dists, args, K, run_queries, check_uses_index,
-                                           recall_at_k, log)
-        finally:
-            conn.execute(create)
-
-    # -- single-row inserts ----------------------------------------------------
-    if args.inserts > 0 and len(ds.inserts):
-        ins = [VecParam(v) for v in ds.inserts[:args.inserts]]
-        isql = f"INSERT INTO {table} (id, v) VALUES (%s, %b)"
-        cur = conn.cursor()
-        t0 = time.perf_counter()
-        done = 0
-        for i, v in enumerate(ins):
-            cur.execute(isql, (ds.n + i, v), prepare=True)
-            done += 1
-            if time.perf_counter() - t0 > args.insert_seconds:
-                break
-        wall = time.perf_counter() - t0
-        idx["inserts"] = dict(rows=done, seconds=wall, rows_per_s=done / wall,
-                              index_mb_after=rel_mb(conn, index))
-        log(f"{ds.name}: {done} single-row inserts into the indexed table: "
-            f"{done / wall:.1f} rows/s")
-
-    if not args.keep:
-        conn.execute(f"DROP TABLE {table}")
-    conn.close()
-
-
-def bench_clients(dsn, sql, qparams, args, session_sql):
-    """`args.clients` connections, each running every query (in a different
-    order), started together; total throughput."""
-    ef = args.clients_ef
-    n = args.clients
-    barrier = threading.Barrier(n + 1)
-    stats = [None] * n
-    errors = []
-
-    def client(i):
-        try:
-            conn = pg_connect(dsn)
-            prepare_session(conn)
-            conn.execute(f"SET hnsw.ef_search = {int(ef)}")
-            for stmt in session_sql:
-                conn.execute(stmt)
-            k = i * len(qparams) // n
-            order = qparams[k:] + qparams[:k]
-            run_queries(conn, sql, order[:args.warmup])
-        except Exception as e:  # reported by the caller
-            errors.append(repr(e))
-            barrier.abort()
-            return
-        try:
-            barrier.wait()
-            t = time.perf_counter()
-            _, lat, wall = run_queries(conn, sql, order)
-            stats[i] = (t, t + wall, lat)
-        except Exception as e:
-            errors.append(repr(e))
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(n)]
-    for th in threads:
-        th.start()
-    try:
-        barrier.wait()
-    except threading.BrokenBarrierError:
-        pass
-    for th in threads:
-        th.join()
-    if errors or any(s is None for s in stats):
-        raise CheckFailed(f"client run failed: {errors}")
-    start = min(s[0] for s in stats)
-    end = max(s[1] for s in stats)
-    lat = [x for s in stats for x in s[2]]
-    st = latency_stats(lat, end - start)
-    return dict(clients=n, ef=ef, queries=len(lat), **st)
-
-
-# ----------------------------------------------------------------------------
-# hnswlib side
-# ----------------------------------------------------------------------------
-def bench_hnswlib(ds, gt_ids, gt_dists, args, res):
-    _, _, space = METRICS[ds.metric]
-    index = hnswlib.Index(space=space, dim=ds.dim)
-    index.init_index(max_elements=ds.n + min(args.inserts, len(ds.inserts)),
-                     ef_construction=HNSW_EF_CONSTRUCTION, M=HNSW_M, random_seed=100)
-    index.set_num_threads(1)
-    t = time.perf_counter()
-    index.add_items(ds.base, np.arange(ds.n), num_threads=1)
-    res["build_s"] = time.perf_counter() - t
-    with tempfile.TemporaryDirectory() as d:
-        p = os.path.join(d, "index.bin")
-        index.save_index(p)
-        res["index_mb"] = os.path.getsize(p) / 2 ** 20
-    res.update(m=HNSW_M, ef_construction=HNSW_EF_CONSTRUCTION, threads=1)
-    log(f"{ds.name}: hnswlib build {res['build_s']:.1f} s, {res['index_mb']:.1f} MB")
-    queries = list(ds.queries)
-
-    def one_pass():
-        out, lat = [], []
-        pc = time.perf_counter
-        t0 = pc()
-        for q in queries:
-            t = pc()
-            labels, _ = index.knn_query(q, k=K, num_threads=1)
-            lat.append(pc() - t)
-            out.append(labels[0])
-        return out, lat, pc() - t0
-
-    best = {}
-    for r in range(max(1, args.runs)):       # passes interleaved as for vecext
-        for ef in args.ef:
-            index.set_ef(max(ef, K))
-            if r == 0:
-                for q in queries[:args.warmup]:
-                    index.knn_query(q, k=K, num_threads=1)
-            p = one_pass()
-            if ef not in best or p[2] < best[ef][2]:
-                best[ef] = p
-    res["ef"] = []
-    for ef in args.ef:
-        out, lat, wall = best[ef]
-        row = dict(ef=ef, recall=recall_at_k(out, gt_ids, gt_dists, K), **latency_stats(lat, wall))
-        res["ef"].append(row)
-        log(f"{ds.name}: hnswlib ef {ef:4d}: recall@{K} {row['recall']:.4f}, "
-            f"{row['qps']:8.1f} QPS, p50 {row['p50_ms']:.3f} ms")
-    if args.inserts > 0 and len(ds.inserts):
-        ins = ds.inserts[:args.inserts]
-        t0 = time.perf_counter()
-        for i, v in enumerate(ins):
-            index.add_items(v[None, :], np.array([ds.n + i]), num_threads=1)
-        wall = time.perf_counter() - t0
-        res["inserts"] = dict(rows=len(ins), seconds=wall, rows_per_s=len(ins) / wall)
 
 
 # ----------------------------------------------------------------------------
@@ -451,15 +154,34 @@ def parse_args(argv):
                    help="libpq connection string of a running server (default: libpq env)")
     p.add_argument("--db", default="vecext_bench",
                    help="database to (re)create for the run (default vecext_bench)")
-    p.add_argument("--datasets", help="comma list of fashion, fashion-cosine, synthetic, "
-                                      "synthetic-cosine (default fashion,synthetic,"
-                                      "synthetic-cosine)")
+    p.add_argument("--datasets", help="comma list of " + ", ".join(DATASETS) +
+                                      f" (default {DEFAULT_DATASETS}; --smoke "
+                                      f"synthetic,wide,scale)")
     p.add_argument("--n", type=int, help="synthetic base size (default 200000)")
     p.add_argument("--dim", type=int, help="synthetic dimension (default 128)")
     p.add_argument("--clusters", type=int, help="synthetic clusters (default n / 200, at "
                                                 "least 10)")
     p.add_argument("--seed", type=int, default=42, help="synthetic seed (default 42)")
     p.add_argument("--fashion-n", type=int, help="Fashion-MNIST base size (default 60000)")
+    p.add_argument("--wide-n", type=int, help="wide (clustered, as synthetic) base size "
+                                              "(default 20000, --quick 5000, --smoke 500)")
+    p.add_argument("--wide-dim", type=int, default=WIDE_DIM,
+                   help=f"wide dimension (default {WIDE_DIM})")
+    p.add_argument("--scale-sizes", help="comma list of the scale data set's sizes: the "
+                                         "largest is generated, the others are its first rows "
+                                         "(default 100000,1000000; --quick 10000,100000; "
+                                         "--smoke 2000,20000)")
+    p.add_argument("--scale-dim", type=int, help="scale dimension (default 128, --smoke 16)")
+    p.add_argument("--scale-clusters", type=int, help="scale clusters (default largest size "
+                                                      "/ 200, at least 10)")
+    p.add_argument("--scale-ef", help="comma list of ef_search values at scale (default " +
+                                      ",".join(map(str, bench_scale.DEFAULT_EF)) +
+                                      "; --smoke 10,40)")
+    p.add_argument("--scale-maintenance-work-mem", default="4GB",
+                   help="maintenance_work_mem SET for the scale builds (default 4GB)")
+    p.add_argument("--scale-workers", type=int, default=1,
+                   help="max_parallel_maintenance_workers of the scale builds (default 1: "
+                        "the leader and one worker; hnswlib builds with this + 1 threads)")
     p.add_argument("--queries", type=int, help="queries per data set (default 1000)")
     p.add_argument("--ef", help="comma list of ef_search values (default "
                                 + ",".join(map(str, DEFAULT_EF)) + ")")
@@ -487,7 +209,7 @@ def parse_args(argv):
     p.add_argument("--keep", action="store_true", help="keep the tables")
     p.add_argument("--quick", action="store_true",
                    help="small sizes for a check in a few minutes: fashion 10000, synthetic "
-                        "20000 x 64, 200 queries")
+                        "20000 x 64, wide 5000, scale 10000 and 100000 rows, 200 queries")
     p.add_argument("--concurrency", default=None,
                    help="comma list of client counts for the pgbench throughput run (at "
                         "--clients-ef; default 1,2,4,8,16,32, --quick 1,2,4, --smoke 1,2); "
@@ -497,7 +219,8 @@ def parse_args(argv):
     p.add_argument("--no-reference", action="store_true",
                    help="do not measure the reference extension even when it is installed")
     p.add_argument("--smoke", action="store_true",
-                   help="tiny self-check of this script (synthetic 2000 x 16, one ef, a few "
+                   help="tiny self-check of this script (synthetic 2000 x 16, wide 500 x "
+                        f"{WIDE_DIM}, scale 2000 and 20000 x 16, one ef (scale: two), a few "
                         "queries); output to a temp dir unless --out")
     p.add_argument("--out", help="output directory (default bench/results; --quick: "
                                  "~/.cache/vecext-bench/quick)")
@@ -505,19 +228,23 @@ def parse_args(argv):
     a = p.parse_args(argv)
 
     if a.smoke:
-        defaults = dict(datasets="synthetic", n=2000, dim=16, fashion_n=2000,
+        defaults = dict(datasets="synthetic,wide,scale", n=2000, dim=16, fashion_n=2000,
+                        wide_n=500, scale_sizes="2000,20000", scale_dim=16, scale_ef="10,40",
                         queries=20, ef="40", exact_queries=5, inserts=20, warmup=2,
                         runs=1, concurrency="1,2", concurrency_seconds=1)
     elif a.quick:
-        defaults = dict(n=20000, dim=64, fashion_n=10000, queries=200, exact_queries=20,
+        defaults = dict(n=20000, dim=64, fashion_n=10000, wide_n=5000,
+                        scale_sizes="10000,100000", queries=200, exact_queries=20,
                         inserts=200, warmup=20, runs=2, concurrency="1,2,4",
                         concurrency_seconds=3)
     else:
-        defaults = dict(n=200000, dim=128, fashion_n=60000, queries=1000, exact_queries=50,
+        defaults = dict(n=200000, dim=128, fashion_n=60000, wide_n=20000,
+                        queries=1000, exact_queries=50,
                         inserts=1000, warmup=50, runs=3, concurrency="1,2,4,8,16,32",
                         concurrency_seconds=10)
-    common = dict(datasets="fashion,synthetic,synthetic-cosine",
-                  ef=",".join(map(str, DEFAULT_EF)))
+    common = dict(datasets=DEFAULT_DATASETS, ef=",".join(map(str, DEFAULT_EF)),
+                  scale_sizes=",".join(map(str, bench_scale.DEFAULT_SIZES)), scale_dim=128,
+                  scale_ef=",".join(map(str, bench_scale.DEFAULT_EF)))
     for k, v in {**common, **defaults}.items():
         if getattr(a, k) is None:
             setattr(a, k, v)
@@ -527,12 +254,16 @@ def parse_args(argv):
     a.concurrency = [int(x) for x in str(a.concurrency).split(",") if x.strip()]
     a.probes = [int(x) for x in str(a.probes).split(",") if x.strip()]
     a.build_workers = [int(x) for x in a.build_workers.split(",") if x.strip()]
+    a.scale_ef = [int(x) for x in str(a.scale_ef).split(",") if x.strip()]
+    a.scale_sizes = sorted({int(x) for x in str(a.scale_sizes).split(",") if x.strip()})
     a.datasets = [x.strip() for x in a.datasets.split(",") if x.strip()]
     for d in a.datasets:
-        if d not in ("fashion", "fashion-cosine", "synthetic", "synthetic-cosine"):
+        if d not in DATASETS:
             p.error(f"unknown data set {d}")
     if not a.build_workers:
         p.error("--build-workers needs at least one value")
+    if "scale" in a.datasets and (not a.scale_sizes or a.scale_sizes[0] < K or not a.scale_ef):
+        p.error(f"--scale-sizes needs sizes of at least {K} rows, --scale-ef a value")
     return a
 
 
@@ -541,9 +272,65 @@ def make_dataset(name, args):
     if name.startswith("fashion"):
         metric = "cosine" if name.endswith("cosine") else "l2"
         return load_fashion(metric, args.fashion_n, args.queries, ninsert)
+    if name == "wide":
+        return make_synthetic("l2", args.wide_n, args.wide_dim, args.queries, ninsert,
+                              args.seed, max(10, args.wide_n // POINTS_PER_CLUSTER), name="wide")
     metric = "cosine" if name.endswith("cosine") else "l2"
     return make_synthetic(metric, args.n, args.dim, args.queries, ninsert, args.seed,
                           args.clusters)
+
+
+def run_dataset(name, args, dsn, ref_dsn, ref_args, datasets):
+    """Measure one data set with every system; its dict is appended to
+    datasets first, so that what was measured before a failure is kept, and
+    every failure lands in its errors."""
+    d = None
+    try:
+        if name == "scale":
+            d = dict(name=name, errors=[], n=0, dim=0, metric="l2")
+            datasets.append(d)
+            bench_scale.run_scale(d, args, dsn, ref_dsn, cache_dir(args),
+                                  hnswlib is not None and not args.no_hnswlib)
+            return
+        t = time.perf_counter()
+        ds = make_dataset(name, args)
+        log(f"{ds.name}: {ds.n} x {ds.dim} ({ds.metric}), {len(ds.queries)} queries, "
+            f"made in {time.perf_counter() - t:.1f} s")
+        gt_ids, gt_dists, gt_path, gt_s = ground_truth(ds, cache_dir(args))
+        log(f"{ds.name}: exact top-{GT_K} ground truth " +
+            (f"computed in {gt_s:.1f} s, cached in {gt_path}" if gt_s is not None
+             else f"from the cache {gt_path}"))
+        d = dict(ds.describe(), ground_truth=gt_path, errors=[])
+        datasets.append(d)
+        d["vecext"] = {}
+        try:
+            bench_pg(ds, gt_ids, gt_dists, args, dsn, d["vecext"])
+        except Exception as e:
+            d["vecext"].setdefault("errors", []).append(f"{type(e).__name__}: {e}")
+            traceback.print_exc()
+        d["errors"] += [f"vecext: {e}" for e in d["vecext"].pop("errors", [])]
+        if ref_dsn is not None:
+            d["reference"] = {}
+            try:
+                bench_pg(ds, gt_ids, gt_dists, ref_args, ref_dsn, d["reference"],
+                         label="reference")
+            except Exception as e:
+                d["reference"].setdefault("errors", []).append(f"{type(e).__name__}: {e}")
+                traceback.print_exc()
+            d["errors"] += [f"reference: {e}" for e in d["reference"].pop("errors", [])]
+        if hnswlib is not None and not args.no_hnswlib:
+            d["hnswlib"] = {}
+            try:
+                bench_hnswlib(ds, gt_ids, gt_dists, args, d["hnswlib"])
+            except Exception as e:
+                d["errors"].append(f"hnswlib: {type(e).__name__}: {e}")
+                traceback.print_exc()
+    except Exception as e:
+        traceback.print_exc()
+        if d is None:
+            datasets.append(dict(name=name, errors=[f"setup: {e}"], n=0, dim=0, metric="?"))
+        else:
+            d["errors"].append(repr(e))
 
 
 def main(argv):
@@ -615,50 +402,11 @@ def main(argv):
 
     failed = False
     for name in args.datasets:
-        d = None
-        try:
-            t = time.perf_counter()
-            ds = make_dataset(name, args)
-            log(f"{ds.name}: {ds.n} x {ds.dim} ({ds.metric}), {len(ds.queries)} queries, "
-                f"made in {time.perf_counter() - t:.1f} s")
-            gt_ids, gt_dists, gt_path, gt_s = ground_truth(ds, cache_dir(args))
-            log(f"{ds.name}: exact top-{GT_K} ground truth " +
-                (f"computed in {gt_s:.1f} s, cached in {gt_path}" if gt_s is not None
-                 else f"from the cache {gt_path}"))
-            d = dict(ds.describe(), ground_truth=gt_path, errors=[])
-            run["datasets"].append(d)
-            d["vecext"] = {}
-            try:
-                bench_pg(ds, gt_ids, gt_dists, args, dsn, d["vecext"])
-            except Exception as e:
-                d["vecext"].setdefault("errors", []).append(f"{type(e).__name__}: {e}")
-                traceback.print_exc()
-            d["errors"] += [f"vecext: {e}" for e in d["vecext"].pop("errors", [])]
-            if ref_dsn is not None:
-                d["reference"] = {}
-                try:
-                    bench_pg(ds, gt_ids, gt_dists, ref_args, ref_dsn, d["reference"],
-                             label="reference")
-                except Exception as e:
-                    d["reference"].setdefault("errors", []).append(f"{type(e).__name__}: {e}")
-                    traceback.print_exc()
-                d["errors"] += [f"reference: {e}" for e in d["reference"].pop("errors", [])]
-            if hnswlib is not None and not args.no_hnswlib:
-                d["hnswlib"] = {}
-                try:
-                    bench_hnswlib(ds, gt_ids, gt_dists, args, d["hnswlib"])
-                except Exception as e:
-                    d["errors"].append(f"hnswlib: {type(e).__name__}: {e}")
-                    traceback.print_exc()
-            del ds
-        except Exception as e:
-            traceback.print_exc()
-            if d is None:
-                run["datasets"].append(dict(name=name, errors=[f"setup: {e}"], n=0, dim=0,
-                                            metric="?"))
-            else:
-                d["errors"].append(repr(e))
-        if run["datasets"][-1]["errors"]:
+        t = time.perf_counter()
+        run_dataset(name, args, dsn, ref_dsn, ref_args, run["datasets"])
+        d = run["datasets"][-1]
+        d["seconds"] = time.perf_counter() - t   # what the data set adds to a run
+        if d["errors"]:
             failed = True
 
     run["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")

@@ -22,8 +22,11 @@ def pgbench_path(conn):
     return path if os.access(path, os.X_OK) else "pgbench"
 
 
-def run_concurrency(conn, dsn, table, index, op, queries, ef, k, clients, seconds, log):
-    """QPS at each number of clients; a list of dicts."""
+def run_concurrency(conn, dsn, table, index, op, queries, ef, k, clients, seconds, log,
+                    forced=False):
+    """QPS at each number of clients; a list of dicts.  forced: the planner
+    had to be kept off seq scans for the one-client figures (a small table),
+    so pgbench's sessions are too."""
     qt = table + "_queries"
     conn.execute(f"DROP TABLE IF EXISTS {qt}")
     conn.execute(f"CREATE TABLE {qt} (id int4, v vector({queries.shape[1]}))")
@@ -33,8 +36,11 @@ def run_concurrency(conn, dsn, table, index, op, queries, ef, k, clients, second
              f"LIMIT {k}")
     # the plan pgbench's query gets must be the index scan
     conn.execute(f"SET hnsw.ef_search = {int(ef)}")
+    if forced:
+        conn.execute("SET enable_seqscan = off")
     plan = conn.execute("EXPLAIN (FORMAT JSON) " + query.replace(":q", "1")).fetchone()[0]
     conn.execute("RESET hnsw.ef_search")
+    conn.execute("RESET enable_seqscan")
     if not any(n.get("Index Name") == index for n in plan_nodes(plan[0]["Plan"])):
         raise RuntimeError(f"the pgbench query does not use {index}")
     out = []
@@ -43,7 +49,8 @@ def run_concurrency(conn, dsn, table, index, op, queries, ef, k, clients, second
         with open(script, "w") as f:
             f.write(f"\\set q random(1, {len(queries)})\n{query};\n")
         os.chmod(tmp, 0o755)
-        env = dict(os.environ, PGOPTIONS=f"-c hnsw.ef_search={int(ef)}")
+        env = dict(os.environ, PGOPTIONS=f"-c hnsw.ef_search={int(ef)}" +
+                   (" -c enable_seqscan=off" if forced else ""))
         pgbench = pgbench_path(conn)
         for c in clients:
             p = subprocess.run([pgbench, "-n", "-M", "prepared", "-c", str(c),

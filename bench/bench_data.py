@@ -3,6 +3,9 @@
 # bench/bench_data.py
 #     The benchmark's data sets (Fashion-MNIST, seeded clustered Gaussian),
 #     their exact ground truth (cached) and recall@k against it.
+#     The clustered generator makes `synthetic` (and its cosine variant),
+#     `wide` (1536 dims) and `scale` (bench_scale.py: 1M rows, of which the
+#     first 100000 are the smaller size) alike.
 # ----------------------------------------------------------------------------
 import gzip
 import hashlib
@@ -39,9 +42,20 @@ class Dataset:
     def dim(self):
         return self.base.shape[1]
 
+    @property
+    def raw_mb(self):
+        """The vectors' own bytes (rows x dims x 4), what an index at full
+        precision cannot go below."""
+        return self.n * self.dim * 4 / 2 ** 20
+
+    def head(self, n):
+        """The first n base rows, the same queries, no inserts (a view)."""
+        return Dataset(self.name, self.metric, self.base[:n], self.queries,
+                       self.inserts[:0], self.params)
+
     def describe(self):
         return dict(name=self.name, metric=self.metric, n=self.n, dim=self.dim,
-                    queries=len(self.queries), **self.params)
+                    queries=len(self.queries), raw_mb=self.raw_mb, **self.params)
 
 
 def read_idx_images(path):
@@ -68,10 +82,11 @@ def load_fashion(metric, n, nq, ninsert):
                         queries_from="first test images"))
 
 
-def make_synthetic(metric, n, dim, nq, ninsert, seed, clusters):
+def make_synthetic(metric, n, dim, nq, ninsert, seed, clusters, name=None):
     """Clustered Gaussian: `clusters` centres ~ N(0, 1), points = centre +
     N(0, 0.5^2) per coordinate, clusters drawn uniformly.  Queries and the
-    rows inserted later come from the same distribution, not from the base."""
+    rows inserted later come from the same distribution, not from the base.
+    name: the data set's name (default synthetic, synthetic-<metric>)."""
     rng = np.random.default_rng(seed)
     centres = SYNTHETIC_CENTRE_SIGMA * rng.standard_normal((clusters, dim), dtype=np.float32)
     total = n + nq + ninsert
@@ -82,7 +97,8 @@ def make_synthetic(metric, n, dim, nq, ninsert, seed, clusters):
         label = rng.integers(0, clusters, hi - lo)
         out[lo:hi] = centres[label] + SYNTHETIC_POINT_SIGMA * rng.standard_normal(
             (hi - lo, dim), dtype=np.float32)
-    name = "synthetic" if metric == "l2" else f"synthetic-{metric}"
+    if name is None:
+        name = "synthetic" if metric == "l2" else f"synthetic-{metric}"
     return Dataset(name, metric, out[:n], out[n:n + nq], out[n + nq:], dict(
         source="clustered Gaussian", seed=seed, clusters=clusters,
         centre_sigma=SYNTHETIC_CENTRE_SIGMA, point_sigma=SYNTHETIC_POINT_SIGMA))
@@ -115,7 +131,10 @@ def compute_ground_truth(ds, k):
         base = base * inv[:, None].astype(np.float32)
     ids = np.empty((len(queries), k), dtype=np.int32)
     dists = np.empty((len(queries), k), dtype=np.float64)
-    chunk = max(1, min(256, int(2e8 // max(1, ds.n))))
+    # Queries per pass: the chunk x n score matrix, its temporaries and
+    # argpartition's int64 indices take some 20 bytes an entry, so 5e7
+    # entries keep a pass near 1 GB (50 queries at a time over 1M rows).
+    chunk = max(1, min(256, int(5e7 // max(1, ds.n))))
     for lo in range(0, len(queries), chunk):
         q = queries[lo:lo + chunk]
         if ds.metric == "l2":

@@ -32,19 +32,30 @@ def first_reaching(rows, target):
 
 
 def systems_of(d):
-    """(system name, build s, index MB, per-ef rows) for one data set."""
+    """(system name, build s, index MB, per-ef rows, the system's dict) for
+    one data set (or one size of the scale data set)."""
     out = []
     pg = d.get("vecext") or {}
     idx = pg.get("index")
     out.append(("vecext", idx.get("build_s") if idx else None,
-                idx.get("index_mb") if idx else None, idx.get("ef") if idx else None))
+                idx.get("index_mb") if idx else None, idx.get("ef") if idx else None, pg))
     r = (d.get("reference") or {}).get("index")
     if r:
-        out.append(("reference", r.get("build_s"), r.get("index_mb"), r.get("ef")))
+        out.append(("reference", r.get("build_s"), r.get("index_mb"), r.get("ef"),
+                    d["reference"]))
     h = d.get("hnswlib")
     if h:
-        out.append(("hnswlib", h.get("build_s"), h.get("index_mb"), h.get("ef")))
+        out.append(("hnswlib", h.get("build_s"), h.get("index_mb"), h.get("ef"), h))
     return out
+
+
+def raw_mb(n, dim):
+    """The vectors' own bytes, rows x dims x 4, in MB."""
+    return n * dim * 4 / 2 ** 20 if n and dim else None
+
+
+def ratio(size, raw):
+    return size / raw if size is not None and raw else None
 
 
 def by_ef(rows, ef):
@@ -116,16 +127,30 @@ def markdown(run):
         L.append("")
         L.append(f"**{note}**")
     L.append("")
-    L.append("| data | system | build s | index MB | " +
+    L.append("| data | n × dim | system | build s | index MB | raw MB | index / raw | " +
              " | ".join(f"ef {e}" for e in run["summary_ef"]) + " |")
-    L.append("|---|---|---:|---:|" + "---:|" * len(run["summary_ef"]))
+    L.append("|---|---|---|---:|---:|---:|---:|" + "---:|" * len(run["summary_ef"]))
     for d in run["datasets"]:
-        for name, build, size, rows in systems_of(d):
-            L.append(f"| {d['name']} | {name} | {fmt(build, '.1f')} | {fmt(size, '.1f')} | " +
+        raw = raw_mb(d.get("n"), d.get("dim"))
+        for name, build, size, rows, _ in systems_of(d):
+            L.append(f"| {d['name']} | {d.get('n')} × {d.get('dim')} | {name} | "
+                     f"{fmt(build, '.1f')} | {fmt(size, '.1f')} | {fmt(raw, '.1f')} | "
+                     f"{fmt(ratio(size, raw), '.2f')} | " +
                      " | ".join(cell(by_ef(rows, e)) for e in run["summary_ef"]) + " |")
     L.append("")
+    L.append("raw MB: rows × dims × 4 bytes, the vectors alone; index / raw: the index's "
+             "size (`pg_relation_size`; hnswlib: its saved file) over that.")
     for d in run["datasets"]:
-        sy = {name: (build, rows) for name, build, _, rows in systems_of(d)}
+        if d.get("kind") == "scale":
+            b = d.get("build") or {}
+            L.append(f"The {d['name']} rows are its largest size, {d['n']} rows (the table "
+                     f"below has the others), built with max_parallel_maintenance_workers="
+                     f"{b.get('max_parallel_maintenance_workers')} and maintenance_work_mem="
+                     f"{b.get('maintenance_work_mem')}; hnswlib with "
+                     f"{b.get('hnswlib_threads')} threads.")
+    L.append("")
+    for d in run["datasets"]:
+        sy = {name: (build, rows) for name, build, _, rows, _ in systems_of(d)}
         parts = []
         firsts = {}
         for name in ("vecext", "reference", "hnswlib"):
@@ -152,7 +177,7 @@ def markdown(run):
     L.append(f"| data | system | ef | recall@{K} | QPS | p50 ms | p99 ms |")
     L.append("|---|---|---:|---:|---:|---:|---:|")
     for d in run["datasets"]:
-        for name, _, _, rows in systems_of(d):
+        for name, _, _, rows, _ in systems_of(d):
             for r in rows or []:
                 L.append(f"| {d['name']} | {name} | {r['ef']} | {r['recall']:.4f} | "
                          f"{r['qps']:.1f} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} |")
@@ -177,9 +202,9 @@ def markdown(run):
     L.append("")
     wcols = [f"build s, {w} worker{'' if w == 1 else 's'}" for w in workers]
     L.append("| data | n × dim | load s (COPY) | table MB | " + " | ".join(wcols) +
-             " | index MB | exact scan QPS (recall) | "
+             " | index MB | index − raw, bytes/row | exact scan QPS (recall) | "
              "2-client QPS (ef) | inserts/s | hnswlib inserts/s |")
-    L.append("|---|---|---:|---:|" + "---:|" * len(wcols) + "---:|---:|---:|---:|---:|")
+    L.append("|---|---|---:|---:|" + "---:|" * len(wcols) + "---:|---:|---:|---:|---:|---:|")
     for d in run["datasets"]:
         pg = d.get("vecext") or {}
         idx = pg.get("index") or {}
@@ -192,16 +217,20 @@ def markdown(run):
             f"| {d['name']} | {d['n']} × {d['dim']} | {fmt(pg.get('load_s'), '.1f')} | "
             f"{fmt(pg.get('table_mb'), '.0f')} | "
             + " | ".join(fmt(builds.get(w), '.1f') for w in workers) + " | "
-            f"{fmt(idx.get('index_mb'), '.1f')} | "
+            f"{fmt(idx.get('index_mb'), '.1f')} | {fmt(overhead(idx, d), '.0f')} | "
             + (f"{ex['qps']:.2f} ({ex['recall']:.3f}, {ex['queries']} q)" if ex else "—") + " | "
             + (f"{cl['qps']:.0f} ({cl['ef']})" if cl else "—") + " | "
             + (f"{ins['rows_per_s']:.0f}" if ins else "—") + " | "
             + (f"{hins['rows_per_s']:.0f}" if hins else "—") + " |")
     for d in run["datasets"]:
-        forced = ((d.get("vecext") or {}).get("index") or {}).get("forced_index")
-        if forced:
-            L.append("")
-            L.append(f"**{d['name']}: {forced}.**")
+        for step in d.get("by_rows") or [d]:
+            for name in ("vecext", "reference"):
+                forced = ((step.get(name) or {}).get("index") or {}).get("forced_index")
+                if forced:
+                    at = f" at {step['rows']} rows" if "rows" in step else ""
+                    L.append("")
+                    L.append(f"**{d['name']}{at}, {name}: {forced}.**")
+    L.extend(scale_markdown(run, K))
     L.extend(ivf_markdown(run, K))
     errs = [(d["name"], e) for d in run["datasets"] for e in d.get("errors", [])]
     if errs:
@@ -211,6 +240,69 @@ def markdown(run):
             L.append(f"- {name}: {e}")
     L.append("")
     return "\n".join(L)
+
+
+def overhead(part, d):
+    """Index bytes per row over the raw vector's (links, headers, free page
+    space), from the size and the data set's n x dim."""
+    size, n, dim = part.get("index_mb"), d.get("n"), d.get("dim")
+    if size is None or not n or not dim:
+        return None
+    return (size * 2 ** 20 - n * dim * 4) / n
+
+
+def scale_markdown(run, k):
+    """The scale data set's section (lines): every size, every system, and
+    the growth from the smallest size to the largest."""
+    L = []
+    for d in run["datasets"]:
+        if d.get("kind") != "scale" or not d.get("by_rows"):
+            continue
+        b = d.get("build") or {}
+        efs = d.get("ef") or []
+        w = b.get("max_parallel_maintenance_workers")
+        sizes = [str(step["rows"]) for step in d["by_rows"]]
+        L += ["", f"## Scale (data set `{d['name']}`): clustered, {d['dim']} dimensions, "
+                  f"{d['metric']}, at {', '.join(sizes[:-1])} and {sizes[-1]} rows"
+              if len(sizes) > 1 else f"## Scale (data set `{d['name']}`): clustered, "
+                                     f"{d['dim']} dimensions, {d['metric']}, {sizes[0]} rows",
+              ""]
+        L.append(f"The smaller sizes are the first rows of the largest; the same {d['queries']} "
+                 f"queries and the exact ground truth of each size. Postgres builds in a "
+                 f"session with maintenance_work_mem={b.get('maintenance_work_mem')} and "
+                 f"max_parallel_maintenance_workers={w} (the leader and {w} worker"
+                 f"{'' if w == 1 else 's'}); hnswlib builds with {b.get('hnswlib_threads')} "
+                 f"threads. Queries: one connection (hnswlib: one thread), one at a time. "
+                 f"\"load s\": binary COPY of all the rows up to that size. "
+                 f"Cells: recall@{k} / QPS.")
+        L.append("")
+        L.append("| rows | system | load s | build s | index MB | raw MB | index / raw | " +
+                 " | ".join(f"ef {e}" for e in efs) + " |")
+        L.append("|---:|---|---:|---:|---:|---:|---:|" + "---:|" * len(efs))
+        for step in d["by_rows"]:
+            raw = raw_mb(step["rows"], d["dim"])
+            for name, build, size, rows, part in systems_of(step):
+                L.append(f"| {step['rows']} | {name} | {fmt(part.get('load_s'), '.1f')} | "
+                         f"{fmt(build, '.1f')} | {fmt(size, '.1f')} | {fmt(raw, '.1f')} | "
+                         f"{fmt(ratio(size, raw), '.2f')} | " +
+                         " | ".join(cell(by_ef(rows, e)) for e in efs) + " |")
+        # a build that outgrew maintenance_work_mem says so in a notice
+        for step in d["by_rows"]:
+            for name in ("vecext", "reference"):
+                for b in ((step.get(name) or {}).get("index") or {}).get("builds", []):
+                    if b.get("notices"):
+                        L.append(f"\nBuild notices, {name} at {step['rows']} rows: " +
+                                 "; ".join(b["notices"]))
+        L.append("")
+        for name, g in (d.get("growth") or {}).items():
+            L.append(f"- **{name}**, {g['from_rows']} → {g['to_rows']} rows "
+                     f"(×{g['rows_ratio']:.0f}): build time ×{g['build_ratio']:.2f}, index size "
+                     f"×{fmt(g['index_mb_ratio'], '.2f')}; QPS " +
+                     ", ".join(f"×{e['qps_ratio']:.2f} at ef {e['ef']}" for e in g["ef"]) +
+                     f"; recall@{k} " +
+                     ", ".join(f"{e['recall_from']:.3f} → {e['recall_to']:.3f} at ef {e['ef']}"
+                               for e in g["ef"]))
+    return L
 
 
 def plot(run, path):
@@ -226,14 +318,26 @@ def plot(run, path):
     ds = [d for d in run["datasets"] if d.get("n")]
     if not ds:
         return False
-    fig, axes = plt.subplots(1, len(ds), figsize=(4.2 * len(ds), 3.6), squeeze=False)
+    # at most 3 panels a row: 5 data sets side by side would be too narrow
+    ncols = min(3, len(ds))
+    nrows = (len(ds) + ncols - 1) // ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.6 * nrows), squeeze=False)
     colors = {"vecext": "tab:blue", "hnswlib": "tab:orange", "reference": "tab:green"}
-    for ax, d in zip(axes[0], ds):
-        for name, _, _, rows in systems_of(d):
+    for ax in axes.flat[len(ds):]:
+        ax.set_visible(False)
+    for ax, d in zip(axes.flat, ds):
+        # the scale data set's smaller sizes, dashed, beside its largest
+        lines = [(f"{name}, {step['rows']} rows", rows, "--", name)
+                 for step in (d.get("by_rows") or [])[:-1]
+                 for name, _, _, rows, _ in systems_of(step)]
+        lines += [(f"{name}, {d['n']} rows" if d.get("by_rows") else name, rows, "-", name)
+                  for name, _, _, rows, _ in systems_of(d)]
+        for label, rows, ls, name in lines:
             if not rows:
                 continue
             ax.plot([r["recall"] for r in rows], [r["qps"] for r in rows], marker="o",
-                    ms=3, label=name, color=colors.get(name))
+                    ms=3, ls=ls, label=label, color=colors.get(name),
+                    alpha=0.6 if ls == "--" else 1.0)
             for r in rows:
                 ax.annotate(str(r["ef"]), (r["recall"], r["qps"]), fontsize=6,
                             textcoords="offset points", xytext=(2, 3))
