@@ -18,14 +18,20 @@
 
 /* An element's distance from q and what a search keeps of it. */
 static inline void
-fill_candidate(HnswElementTuple tup, const HnswDistance *d, int m, const void *q,
-			   ItemPointer tid, HnswCandidate *out)
+candidate_of(HnswElementTuple tup, ItemPointer tid, HnswCandidate *out)
 {
-	out->dist = HnswDist(d, q, HnswElementPayload(tup, m));
 	out->tid = *tid;
 	out->heaptid = tup->heaptid;
 	out->level = tup->level;
 	out->deleted = (tup->flags & HNSW_ELEMENT_DELETED) != 0;
+}
+
+static inline void
+fill_candidate(HnswElementTuple tup, const HnswDistance *d, int m, const void *q,
+			   ItemPointer tid, HnswCandidate *out)
+{
+	out->dist = HnswDist(d, q, HnswElementPayload(tup, m));
+	candidate_of(tup, tid, out);
 }
 
 
@@ -52,10 +58,7 @@ read_spanning_locked(Relation index, Buffer buf, const HnswDistance *d, int m, c
 		return false;
 	}
 	memcpy(d->scratch, HnswElementPayload(tup, m), tup->head_size);
-	out->tid = *tid;
-	out->heaptid = tup->heaptid;
-	out->level = tup->level;
-	out->deleted = (tup->flags & HNSW_ELEMENT_DELETED) != 0;
+	candidate_of(tup, tid, out);
 	next = tup->next;
 	head_size = tup->head_size;
 	payload_size = tup->payload_size;
@@ -100,10 +103,7 @@ read_spanning(Relation index, Buffer buf, HnswElementTuple tup, const HnswDistan
 	if (ItemPointerGetOffsetNumber(&next) >= FirstOffsetNumber &&
 		ItemPointerGetOffsetNumber(&next) <= MaxOffsetNumber)
 		prefetch_tuple((Page) BufferGetBlock(hint), ItemPointerGetOffsetNumber(&next));
-	out->tid = *tid;
-	out->heaptid = tup->heaptid;
-	out->level = tup->level;
-	out->deleted = (tup->flags & HNSW_ELEMENT_DELETED) != 0;
+	candidate_of(tup, tid, out);
 	sum = d->kernel(q, HnswElementPayload(tup, m), (int) (tup->head_size / d->unit));
 	if (!(d->prefix_bound && sum >= bound) &&
 		!HnswChunksKernel(index, d, q, &out->heaptid, &next, tup->head_size,
@@ -127,7 +127,7 @@ read_candidate(Relation index, Buffer buf, const HnswDistance *d, int m, const v
 
 	if (tup == NULL)
 		return false;
-	if (unlikely(HnswTupleSpans(tup)))
+	if (HnswTupleSpans(tup))
 		return read_spanning(index, buf, tup, d, m, q, tid, bound, out);
 	fill_candidate(tup, d, m, q, tid, out);
 	return true;
