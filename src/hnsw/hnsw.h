@@ -315,7 +315,7 @@ extern int	HnswMaxLevelForPayload(int m, bool span, Size payload_size);
 extern Size HnswMaxPayload(int m);
 extern int	HnswLinks0ForPayload(int m, bool span, Size payload_size);
 extern void HnswCheckPayloadFits(const HnswDistance *d, Size payload_size);
-extern Buffer HnswPageWithRoom(Relation index, Size need, bool *isnew);
+extern Buffer HnswPageWithRoom(Relation index, Size need, bool extend, bool *isnew);
 extern ItemPointerData HnswAddToPage(Relation index, Buffer buf, bool isnew, const void *item,
 									 Size size);
 extern ItemPointerData HnswPlaceTuple(Relation index, const void *tup, Size size);
@@ -329,7 +329,7 @@ extern bool HnswChunksKernel(Relation index, const HnswDistance *d, const void *
 extern bool HnswCopyPayload(Relation index, int m, HnswElementTuple tup, char *out);
 extern ItemPointerData HnswPlaceChunks(Relation index, const char *payload, Size fixed,
 									   Size payload_size, ItemPointer heaptid,
-									   Size *head_size);
+									   Size *head_size, Buffer *headbuf);
 extern const char *HnswCheckChunks(Relation index, int m, HnswElementTuple tup, int64 *nchunks);
 
 /* hnswtypes.c: the element types */

@@ -140,46 +140,90 @@ HnswCopyPayload(Relation index, int m, HnswElementTuple tup, char *out)
 						  tup->payload_size, out);
 }
 
+/* Write bytes [end - size, end) of payload as a chunk on buf; returns its TID. */
+static ItemPointerData
+add_chunk(Relation index, Buffer buf, bool isnew, HnswChunkTuple c, const char *payload,
+		  Size end, Size size, ItemPointer heaptid, ItemPointer next)
+{
+	c->type = HNSW_CHUNK_TUPLE;
+	c->flags = 0;
+	c->size = (uint16) size;
+	c->start = (uint16) (end - size);
+	c->heaptid = *heaptid;
+	c->next = *next;
+	memcpy(c->data, payload + end - size, size);
+	return HnswAddToPage(index, buf, isnew, c, HNSW_CHUNK_HEADER_SIZE + size);
+}
+
+/* Payload bytes a chunk on buf can hold, at most end, a multiple of 8. */
+static Size
+chunk_room(Buffer buf, bool isnew, Size end)
+{
+	Size		room = isnew ? HNSW_TUPLE_ROOM :
+		TYPEALIGN_DOWN(MAXIMUM_ALIGNOF, PageGetFreeSpace(BufferGetPage(buf)));
+
+	return TYPEALIGN_DOWN(8, Min(room - HNSW_CHUNK_HEADER_SIZE, end));
+}
+
 /*
- * Write the end of payload as the chunks of a new element of heap row
- * heaptid, whose tuple without payload takes fixed bytes: as many chunks
- * as it takes for the rest to fit in the element tuple with it.  Each
- * chunk fills the room a page has (one with at least HNSW_MIN_CHUNK_ROOM:
- * the FSM's, the last one, or a new one), so that the space vacuum frees
- * is used again and pages fill up.  They are placed last first, so that
- * each one's next is known when it is written and none points at a chunk
- * not yet there (one WAL record each, one page locked at a time).  A
- * crash halfway leaves chunks no element points at: their heap row never
- * committed, and vacuum frees them by it.  Returns the first chunk's TID,
- * for the element's next, and in *head_size the bytes left to it.  Chunks
- * start at multiples of 8 bytes from the payload's end, so that each one
- * holds whole elements (HnswDistance.unit).
+ * Write the end of a new element's payload (of heap row heaptid; its tuple
+ * without payload takes fixed bytes) as chunks, so that the element tuple
+ * with the rest fits the room a page has.  Returns the first chunk's TID,
+ * for the element's next (invalid when there is no chunk), in *head_size
+ * the bytes left to the element tuple, and in *headbuf the exclusively
+ * locked page found for it, or InvalidBuffer when a new page must take it.
+ *
+ * First, while the rest is too wide for any page, chunks fill the room of
+ * pages with at least HNSW_MIN_CHUNK_ROOM (the FSM's, the last one, or new
+ * ones).  Then, while no page has room for the element tuple, one more
+ * chunk fills such a page if there is one (none is added for this): the
+ * space vacuum frees is used again and pages fill up, as a build's do.
+ * Chunks are placed last first, so that each one's next is known when it
+ * is written and none points at a chunk not yet there (one WAL record
+ * each, one page locked at a time).  A crash halfway leaves chunks no
+ * element points at: their heap row never committed, and vacuum frees
+ * them by it.  Chunks start at multiples of 8 bytes from the payload's
+ * end, so that each one holds whole elements (HnswDistance.unit).
  */
 ItemPointerData
 HnswPlaceChunks(Relation index, const char *payload, Size fixed, Size payload_size,
-				ItemPointer heaptid, Size *head_size)
+				ItemPointer heaptid, Size *head_size, Buffer *headbuf)
 {
 	HnswChunkTuple c = palloc0(HNSW_TUPLE_ROOM);
 	ItemPointerData next;
 	Size		end = payload_size;
+	bool		isnew;
 
 	ItemPointerSetInvalid(&next);
+	*headbuf = InvalidBuffer;
 	while (MAXALIGN(fixed + end) > HNSW_TUPLE_ROOM)
 	{
-		bool		isnew;
-		Buffer		buf = HnswPageWithRoom(index, HNSW_MIN_CHUNK_ROOM, &isnew);
-		Size		room = isnew ? HNSW_TUPLE_ROOM :
-			TYPEALIGN_DOWN(MAXIMUM_ALIGNOF, PageGetFreeSpace(BufferGetPage(buf)));
-		Size		size = TYPEALIGN_DOWN(8, Min(room - HNSW_CHUNK_HEADER_SIZE, end));
+		Buffer		buf = HnswPageWithRoom(index, HNSW_MIN_CHUNK_ROOM, true, &isnew);
+		Size		size = chunk_room(buf, isnew, end);
 
-		c->type = HNSW_CHUNK_TUPLE;
-		c->flags = 0;
-		c->size = (uint16) size;
-		c->start = (uint16) (end - size);
-		c->heaptid = *heaptid;
-		c->next = next;
-		memcpy(c->data, payload + end - size, size);
-		next = HnswAddToPage(index, buf, isnew, c, HNSW_CHUNK_HEADER_SIZE + size);
+		next = add_chunk(index, buf, isnew, c, payload, end, size, heaptid, &next);
+		end -= size;
+	}
+	while (end > 0)
+	{
+		Buffer		buf = HnswPageWithRoom(index, MAXALIGN(fixed + end), false, &isnew);
+		Size		size;
+
+		if (BufferIsValid(buf))
+		{
+			*headbuf = buf;
+			break;
+		}
+		buf = HnswPageWithRoom(index, HNSW_MIN_CHUNK_ROOM, false, &isnew);
+		if (!BufferIsValid(buf))
+			break;
+		size = chunk_room(buf, isnew, end);
+		if (size == 0)
+		{
+			UnlockReleaseBuffer(buf);
+			break;
+		}
+		next = add_chunk(index, buf, isnew, c, payload, end, size, heaptid, &next);
 		end -= size;
 	}
 	pfree(c);

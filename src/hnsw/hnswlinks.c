@@ -80,6 +80,7 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 	Size		size;
 	Size		head_size;
 	ItemPointerData next;
+	Buffer		headbuf = InvalidBuffer;
 	HnswElementTuple tup;
 	ItemPointerData tid;
 
@@ -187,15 +188,16 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 	}
 
 	/*
-	 * The new element, with its links.  A payload too large for one page
-	 * goes on in chunks, placed first (HnswPlaceChunks), so that the element
-	 * tuple, placed last, never points at a chunk not yet written.
+	 * The new element, with its links.  A large payload goes on in chunks
+	 * where no page has room for it whole, placed first (HnswPlaceChunks),
+	 * so that the element tuple, placed last, never points at a chunk not
+	 * yet written.
 	 */
 	head_size = payload_size;
 	ItemPointerSetInvalid(&next);
-	if (MAXALIGN(HnswElementTupleSize0(links0, m, level, payload_size)) > HNSW_TUPLE_ROOM)
+	if (d->span && HnswElementTupleSize0(links0, m, level, payload_size) > HNSW_SPAN_MIN_TUPLE)
 		next = HnswPlaceChunks(index, vec, HnswElementTupleSize0(links0, m, level, 0),
-							   payload_size, heaptid, &head_size);
+							   payload_size, heaptid, &head_size, &headbuf);
 	size = HnswElementTupleSize0(links0, m, level, head_size);
 	tup = palloc0(size);
 	tup->type = HNSW_ELEMENT_TUPLE;
@@ -213,7 +215,10 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 				   sizeof(ItemPointerData) * nlinks[layer]);
 	}
 	memcpy(HnswElementPayload(tup, m), vec, head_size);
-	tid = HnswPlaceTuple(index, tup, size);
+	if (BufferIsValid(headbuf))
+		tid = HnswAddToPage(index, headbuf, false, tup, size);
+	else
+		tid = HnswPlaceTuple(index, tup, size);
 
 	/* a new top: it becomes the entry point (we hold the exclusive lock) */
 	if (!ItemPointerIsValid(&meta.entry) || level > meta.entry_level)

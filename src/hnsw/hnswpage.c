@@ -277,10 +277,11 @@ fsm_request(Size need)
 /*
  * An exclusively locked element page with room for a tuple of need bytes
  * (MAXALIGNed, at most HNSW_TUPLE_ROOM): one the FSM knows, the last one,
- * or a new one (*isnew: the caller initializes it, in its WAL record).
+ * or, when extend, a new one (*isnew: the caller initializes it, in its
+ * WAL record); else InvalidBuffer.
  */
 Buffer
-HnswPageWithRoom(Relation index, Size need, bool *isnew)
+HnswPageWithRoom(Relation index, Size need, bool extend, bool *isnew)
 {
 	BlockNumber blkno;
 	Buffer		buf;
@@ -310,6 +311,8 @@ HnswPageWithRoom(Relation index, Size need, bool *isnew)
 		blkno = RecordAndGetPageWithFreeSpace(index, blkno, freespace,
 											  fsm_request(need + sizeof(ItemIdData)));
 	}
+	if (!extend)
+		return InvalidBuffer;
 	*isnew = true;
 	return HnswNewBuffer(index, MAIN_FORKNUM);
 }
@@ -353,7 +356,7 @@ ItemPointerData
 HnswPlaceTuple(Relation index, const void *tup, Size size)
 {
 	bool		isnew;
-	Buffer		buf = HnswPageWithRoom(index, MAXALIGN(size), &isnew);
+	Buffer		buf = HnswPageWithRoom(index, MAXALIGN(size), true, &isnew);
 
 	return HnswAddToPage(index, buf, isnew, tup, size);
 }
