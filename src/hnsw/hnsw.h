@@ -323,14 +323,14 @@ extern ItemPointerData HnswPlaceTuple(Relation index, const void *tup, Size size
 /* hnswchunk.c: payloads that go on past their element tuple */
 extern bool HnswReadChunks(Relation index, ItemPointer heaptid, ItemPointer next,
 						   Size from, Size payload_size, char *out);
-extern bool HnswChunksKernel(Relation index, const HnswDistance *d, const void *q,
-							 ItemPointer heaptid, ItemPointer next, Size from,
-							 Size payload_size, float bound, float *sum);
 extern bool HnswCopyPayload(Relation index, int m, HnswElementTuple tup, char *out);
+extern void HnswFormChunk(HnswChunkTuple c, const char *payload, Size start, Size size,
+						  ItemPointer heaptid, ItemPointer next);
 extern ItemPointerData HnswPlaceChunks(Relation index, const char *payload, Size fixed,
 									   Size payload_size, ItemPointer heaptid,
 									   Size *head_size, Buffer *headbuf);
-extern const char *HnswCheckChunks(Relation index, int m, HnswElementTuple tup, int64 *nchunks);
+extern const char *HnswCheckChunks(Relation index, BlockNumber nblocks, HnswElementTuple tup,
+								   int64 *nchunks);
 
 /* hnswtypes.c: the element types */
 extern void HnswInitDistance(HnswDistance *d, Relation index, int dims, int m);

@@ -248,6 +248,11 @@ prefetch_chunk_hint(RecentBuffers *r, Page page, OffsetNumber off)
 					  ItemPointerGetOffsetNumber(&tup->next));
 }
 
+/* hnswchunk.c: an additive kernel over the chunks of a payload */
+extern bool HnswChunksKernel(Relation index, RecentBuffers *hints, const HnswDistance *d,
+							 const void *q, ItemPointer heaptid, ItemPointer next, Size from,
+							 Size payload_size, float bound, float *sum);
+
 /* hnswsearch.c: distance from q to the element at tid; false when there is none */
 extern bool HnswLoadCandidate(Relation index, PinCache *pc, const HnswDistance *d, int m,
 							  const void *q, ItemPointer tid, HnswCandidate *out);

@@ -158,18 +158,11 @@ lay_out_node(PageWriter *w, BuildNode *node)
 		next_page(w);
 		if (w->write)
 		{
-			HnswChunkTuple c = (HnswChunkTuple) w->tupbuf;
-
-			memset(c, 0, HNSW_CHUNK_HEADER_SIZE);
-			c->type = HNSW_CHUNK_TUPLE;
-			c->size = (uint16) size;
-			c->start = (uint16) pos;
-			c->heaptid = node->heaptid;
+			ItemPointerSetInvalid(&next);
 			if (pos + size < node->payload_size)
-				ItemPointerSet(&c->next, w->blkno + 1, FirstOffsetNumber);
-			else
-				ItemPointerSetInvalid(&c->next);
-			memcpy(c->data, node_payload(bs->graph, node) + pos, size);
+				ItemPointerSet(&next, w->blkno + 1, FirstOffsetNumber);
+			HnswFormChunk((HnswChunkTuple) w->tupbuf, node_payload(bs->graph, node), pos, size,
+						  &node->heaptid, &next);
 		}
 		if (add_item(w, HNSW_CHUNK_HEADER_SIZE + size) != FirstOffsetNumber)
 			elog(ERROR, "hnsw build laid out a chunk at an unexpected offset");

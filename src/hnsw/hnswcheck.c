@@ -115,7 +115,7 @@ check_element(CheckState *cs, Page page, BlockNumber blkno, OffsetNumber off,
 	else if (!(tup->flags & HNSW_ELEMENT_DELETED))
 	{
 		/* (a deleted element's chunks may be freed already, as its links) */
-		const char *problem = HnswCheckChunks(cs->index, m, tup, &cs->nchained);
+		const char *problem = HnswCheckChunks(cs->index, cs->nblocks, tup, &cs->nchained);
 
 		if (problem != NULL)
 			corrupt(cs, blkno, off, problem);

@@ -98,10 +98,10 @@ HnswReadChunks(Relation index, ItemPointer heaptid, ItemPointer next, Size from,
  * chunk is not there or not the element's.
  */
 bool
-HnswChunksKernel(Relation index, const HnswDistance *d, const void *q, ItemPointer heaptid,
-				 ItemPointer next, Size from, Size payload_size, float bound, float *sum)
+HnswChunksKernel(Relation index, RecentBuffers *hints, const HnswDistance *d, const void *q,
+				 ItemPointer heaptid, ItemPointer next, Size from, Size payload_size,
+				 float bound, float *sum)
 {
-	RecentBuffers *hints = recent_hints(index);
 	ItemPointerData tid = *next;
 
 	for (Size pos = from; pos < payload_size;)
@@ -140,18 +140,29 @@ HnswCopyPayload(Relation index, int m, HnswElementTuple tup, char *out)
 						  tup->payload_size, out);
 }
 
+/*
+ * Form in c the chunk of bytes [start, start + size) of payload, of the
+ * element of heap row heaptid, followed by next (invalid: none).
+ */
+void
+HnswFormChunk(HnswChunkTuple c, const char *payload, Size start, Size size,
+			  ItemPointer heaptid, ItemPointer next)
+{
+	memset(c, 0, HNSW_CHUNK_HEADER_SIZE);
+	c->type = HNSW_CHUNK_TUPLE;
+	c->size = (uint16) size;
+	c->start = (uint16) start;
+	c->heaptid = *heaptid;
+	c->next = *next;
+	memcpy(c->data, payload + start, size);
+}
+
 /* Write bytes [end - size, end) of payload as a chunk on buf; returns its TID. */
 static ItemPointerData
 add_chunk(Relation index, Buffer buf, bool isnew, HnswChunkTuple c, const char *payload,
 		  Size end, Size size, ItemPointer heaptid, ItemPointer next)
 {
-	c->type = HNSW_CHUNK_TUPLE;
-	c->flags = 0;
-	c->size = (uint16) size;
-	c->start = (uint16) (end - size);
-	c->heaptid = *heaptid;
-	c->next = *next;
-	memcpy(c->data, payload + end - size, size);
+	HnswFormChunk(c, payload, end - size, size, heaptid, next);
 	return HnswAddToPage(index, buf, isnew, c, HNSW_CHUNK_HEADER_SIZE + size);
 }
 
@@ -233,15 +244,14 @@ HnswPlaceChunks(Relation index, const char *payload, Size fixed, Size payload_si
 
 /*
  * For hnsw_index_check: NULL when the element tuple's chunks (on a page the
- * caller has locked) are all there, its own and in order, and hold exactly
+ * caller has locked; the index has nblocks blocks) are all there, its own and in order, and hold exactly
  * the rest of its payload, else what is wrong.  *nchunks counts them.
  */
 const char *
-HnswCheckChunks(Relation index, int m, HnswElementTuple tup, int64 *nchunks)
+HnswCheckChunks(Relation index, BlockNumber nblocks, HnswElementTuple tup, int64 *nchunks)
 {
 	ItemPointerData tid = tup->next;
 	Size		pos = tup->head_size;
-	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
 
 	if (!HnswTupleSpans(tup))
 		return ItemPointerIsValid(&tup->next) ?
@@ -264,14 +274,10 @@ HnswCheckChunks(Relation index, int m, HnswElementTuple tup, int64 *nchunks)
 		c = chunk_fast(BufferGetPage(buf), off, &tup->heaptid, pos, tup->payload_size - pos);
 		if (c == NULL)
 		{
-			HnswChunkTuple other = (HnswChunkTuple) NULL;
-
 			/* say why: read it as it is (the chunk does not change) */
-			if (off >= FirstOffsetNumber && off <= PageGetMaxOffsetNumber(BufferGetPage(buf)) &&
-				ItemIdIsNormal(PageGetItemId(BufferGetPage(buf), off)))
-				other = (HnswChunkTuple) PageGetItem(BufferGetPage(buf),
-													 PageGetItemId(BufferGetPage(buf), off));
-			if (other == NULL || other->type != HNSW_CHUNK_TUPLE)
+			HnswChunkTuple other = HnswGetChunkTuple(BufferGetPage(buf), off);
+
+			if (other == NULL)
 				problem = psprintf("its payload goes on at (%u,%u), which holds no chunk",
 								   blkno, off);
 			else if (!ItemPointerEquals(&other->heaptid, &tup->heaptid))

@@ -36,35 +36,35 @@ fill_candidate(HnswElementTuple tup, const HnswDistance *d, int m, const void *q
 
 
 /*
- * Distance from q to an element whose payload goes on in chunks, read
- * under the share lock: its first bytes and where the rest is are copied
- * out, then the chunks are read with pins alone (hnswchunk.c) and the
- * distance taken from the payload put together.
+ * Copy the payload of tup, on buf, which the caller has share-locked, into
+ * out: its first part under the lock, which is then let go, and the chunks
+ * with pins alone (hnswchunk.c).  False when a chunk is missing.
  */
 static bool
-read_spanning_locked(Relation index, Buffer buf, const HnswDistance *d, int m, const void *q,
-					 ItemPointer tid, HnswCandidate *out)
+copy_payload_unlocking(Relation index, Buffer buf, HnswElementTuple tup, int m, char *out)
 {
-	HnswElementTuple tup;
-	ItemPointerData next;
-	Size		head_size;
-	Size		payload_size;
+	ItemPointerData heaptid = tup->heaptid;
+	ItemPointerData next = tup->next;
+	Size		head_size = tup->head_size;
+	Size		payload_size = tup->payload_size;
 
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
-	if (tup == NULL || tup->payload_size > d->max_payload || tup->head_size > tup->payload_size)
-	{
-		LockBuffer(buf, BUFFER_LOCK_UNLOCK);
-		return false;
-	}
-	memcpy(d->scratch, HnswElementPayload(tup, m), tup->head_size);
-	candidate_of(tup, tid, out);
-	next = tup->next;
-	head_size = tup->head_size;
-	payload_size = tup->payload_size;
+	memcpy(out, HnswElementPayload(tup, m), head_size);
 	LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+	return head_size == payload_size ||
+		HnswReadChunks(index, &heaptid, &next, head_size, payload_size, out);
+}
 
-	if (!HnswReadChunks(index, &out->heaptid, &next, head_size, payload_size, d->scratch))
+/*
+ * Distance from q to tup, an element whose payload goes on in chunks, on
+ * buf, which the caller has share-locked and this lets go of: the payload
+ * is put together (copy_payload_unlocking), then compared.
+ */
+static bool
+read_spanning_locked(Relation index, Buffer buf, HnswElementTuple tup, const HnswDistance *d,
+					 int m, const void *q, ItemPointer tid, HnswCandidate *out)
+{
+	candidate_of(tup, tid, out);
+	if (!copy_payload_unlocking(index, buf, tup, m, d->scratch))
 		return false;
 	out->dist = HnswDist(d, q, d->scratch);
 	return true;
@@ -87,15 +87,26 @@ read_spanning_locked(Relation index, Buffer buf, const HnswDistance *d, int m, c
  * Otherwise the element is read again under the lock.
  */
 static bool
-read_spanning(Relation index, Buffer buf, HnswElementTuple tup, const HnswDistance *d, int m,
-			  const void *q, ItemPointer tid, float bound, HnswCandidate *out)
+read_spanning(Relation index, RecentBuffers *hints, Buffer buf, HnswElementTuple tup,
+			  const HnswDistance *d, int m, const void *q, ItemPointer tid, float bound,
+			  HnswCandidate *out)
 {
 	ItemPointerData next = tup->next;
-	Buffer		hint = hint_of(recent_hints(index), ItemPointerGetBlockNumber(&next));
+	Buffer		hint = hint_of(hints, ItemPointerGetBlockNumber(&next));
 	float		sum;
 
 	if (!d->additive || tup->head_size % d->unit != 0 || hint == InvalidBuffer)
-		return read_spanning_locked(index, buf, d, m, q, tid, out);
+	{
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
+		if (tup == NULL || tup->payload_size > d->max_payload ||
+			tup->head_size > tup->payload_size)
+		{
+			LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+			return false;
+		}
+		return read_spanning_locked(index, buf, tup, d, m, q, tid, out);
+	}
 	/*
 	 * The chunk's first lines come in while the first part is compared.
 	 * (Its line pointer is read unpinned: kept inside the page.)
@@ -106,7 +117,7 @@ read_spanning(Relation index, Buffer buf, HnswElementTuple tup, const HnswDistan
 	candidate_of(tup, tid, out);
 	sum = d->kernel(q, HnswElementPayload(tup, m), (int) (tup->head_size / d->unit));
 	if (!(d->prefix_bound && sum >= bound) &&
-		!HnswChunksKernel(index, d, q, &out->heaptid, &next, tup->head_size,
+		!HnswChunksKernel(index, hints, d, q, &out->heaptid, &next, tup->head_size,
 						  tup->payload_size, bound, &sum))
 		return false;
 	out->dist = d->negate ? -sum : sum;
@@ -119,8 +130,8 @@ read_spanning(Relation index, Buffer buf, HnswElementTuple tup, const HnswDistan
  * only a lower bound of it that is (read_spanning).
  */
 static inline bool
-read_candidate(Relation index, Buffer buf, const HnswDistance *d, int m, const void *q,
-			   ItemPointer tid, float bound, HnswCandidate *out)
+read_candidate(Relation index, RecentBuffers *hints, Buffer buf, const HnswDistance *d, int m,
+			   const void *q, ItemPointer tid, float bound, HnswCandidate *out)
 {
 	HnswElementTuple tup = element_fast(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid),
 										m, d);
@@ -128,7 +139,7 @@ read_candidate(Relation index, Buffer buf, const HnswDistance *d, int m, const v
 	if (tup == NULL)
 		return false;
 	if (HnswTupleSpans(tup))
-		return read_spanning(index, buf, tup, d, m, q, tid, bound, out);
+		return read_spanning(index, hints, buf, tup, d, m, q, tid, bound, out);
 	fill_candidate(tup, d, m, q, tid, out);
 	return true;
 }
@@ -144,10 +155,7 @@ HnswLoadCandidate(Relation index, PinCache *pc, const HnswDistance *d, int m,
 		tup->head_size <= tup->payload_size;
 
 	if (found && HnswTupleSpans(tup))
-	{
-		LockBuffer(pc->buf, BUFFER_LOCK_UNLOCK);
-		return read_spanning_locked(index, pc->buf, d, m, q, tid, out);
-	}
+		return read_spanning_locked(index, pc->buf, tup, d, m, q, tid, out);
 	if (found)
 		fill_candidate(tup, d, m, q, tid, out);
 	LockBuffer(pc->buf, BUFFER_LOCK_UNLOCK);
@@ -203,16 +211,7 @@ HnswReadElement(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 	}
 	if (found && payload != NULL)
 	{
-		ItemPointerData heaptid = tup->heaptid;
-		ItemPointerData next = tup->next;
-		Size		head_size = tup->head_size;
-		Size		payload_size = tup->payload_size;
-
-		memcpy(payload, HnswElementPayload(tup, m), head_size);
-		/* the chunks with no lock held (hnswchunk.c) */
-		LockBuffer(buf, BUFFER_LOCK_UNLOCK);
-		found = head_size == payload_size ||
-			HnswReadChunks(index, &heaptid, &next, head_size, payload_size, payload);
+		found = copy_payload_unlocking(index, buf, tup, m, payload);
 		ReleaseBuffer(buf);
 		return found;
 	}
@@ -262,6 +261,10 @@ search_layer(Relation index, const HnswDistance *d, int m, const void *q,
 	ItemPointerData *fresh = palloc(sizeof(ItemPointerData) * cap);
 	Buffer	   *bufs = palloc(sizeof(Buffer) * cap);
 	int			nnew;
+
+	/* elements of level 0 may go on in chunks (else only rare high ones) */
+	bool		chunked = d->span &&
+		HnswElementTupleSize(m, 0, d->max_payload) > HNSW_SPAN_MIN_TUPLE;
 
 	while (entries->size > 0)
 	{
@@ -321,7 +324,7 @@ search_layer(Relation index, const HnswDistance *d, int m, const void *q,
 			for (int i = base; i < base + cnt; i++)
 				prefetch_tuple(BufferGetPage(bufs[i]), ItemPointerGetOffsetNumber(&fresh[i]));
 			/* (elements read for their chunks also) */
-			if (d->span)
+			if (chunked)
 				for (int i = base; i < base + cnt; i++)
 					prefetch_chunk_hint(hints, BufferGetPage(bufs[i]),
 										ItemPointerGetOffsetNumber(&fresh[i]));
@@ -335,7 +338,7 @@ search_layer(Relation index, const HnswDistance *d, int m, const void *q,
 					HnswHeapTop(result)->dist : get_float4_infinity();
 
 				/* the pin keeps the tuple in place: see "Pins" in hnsw.h */
-				found = read_candidate(index, bufs[i], d, m, q, &fresh[i], bound, &e);
+				found = read_candidate(index, hints, bufs[i], d, m, q, &fresh[i], bound, &e);
 				if (!found)
 					continue;
 				if (result->size < ef || e.dist < HnswHeapTop(result)->dist)
