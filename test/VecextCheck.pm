@@ -1,9 +1,10 @@
 #-------------------------------------------------------------------------
 # test/VecextCheck.pm
 #	For the Perl TAP tests: check every hnsw index of a database with
-#	hnsw_index_check(index, true), one test per index; start a streaming
+#	hnsw_index_check(index, true), one test per index; the kNN answers of a
+#	table of queries, through the index or exactly; start a streaming
 #	standby that checks generic WAL records; kill a server as a machine
-#	crash would.
+#	crash would, and start it again through crash recovery.
 #-------------------------------------------------------------------------
 package VecextCheck;
 
@@ -16,7 +17,9 @@ use Time::HiRes qw(usleep);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils qw(slurp_file);
 
-our @EXPORT = qw(check_hnsw_indexes start_standby standby_failure catch_up kill_server);
+our @EXPORT =
+  qw(check_hnsw_indexes knn_answers start_standby standby_failure catch_up kill_server
+  start_after_crash);
 
 # check_hnsw_indexes(NODE, [DBNAME]): returns how many indexes were checked.
 sub check_hnsw_indexes
@@ -35,6 +38,43 @@ sub check_hnsw_indexes
 		note("$idx: elements|reachable|heap_rows = $out");
 	}
 	return scalar @indexes;
+}
+
+# knn_answers(NODE, EXACT, EF, SELECT, QUERIES): for every row q of the table
+# QUERIES, the items SELECT returns for it (a query over q, nearest first,
+# one column), as a list per q.id.  Through the index (enable_seqscan off;
+# hnsw.ef_search EF unless EF is undef), or, with EXACT, by an exact scan.
+sub knn_answers
+{
+	my ($node, $exact, $ef, $select, $queries) = @_;
+	my $settings =
+	  $exact
+	  ? 'SET enable_indexscan = off; SET enable_bitmapscan = off;'
+	  : 'SET enable_seqscan = off;' . (defined $ef ? " SET hnsw.ef_search = $ef;" : '');
+	my %answer;
+	for my $line (
+		split /\n/,
+		$node->safe_psql(
+			'postgres', qq{$settings
+SELECT q.id, array_to_string(ARRAY($select), ',') FROM $queries q ORDER BY q.id;}))
+	{
+		my ($qid, $list) = split /\|/, $line;
+		$answer{$qid} = [ split /,/, ($list // '') ];
+	}
+	return \%answer;
+}
+
+# start_after_crash(NODE, WHO): start a killed server, one test that it went
+# through crash recovery; returns the log offset it started at.
+sub start_after_crash
+{
+	my ($node, $who) = @_;
+	my $log_offset = -s $node->logfile;
+	$node->start;
+	like(slurp_file($node->logfile, $log_offset),
+		qr/database system was interrupted|was not properly shut down/,
+		"$who went through crash recovery");
+	return $log_offset;
 }
 
 # start_standby(PRIMARY, NAME): a streaming standby of a running primary,

@@ -145,11 +145,7 @@ note "pgbench (expected to fail when the server dies): $pgb_err";
 #-------------------------------------------------------------------------
 # Crash recovery, then check the index against the heap
 #-------------------------------------------------------------------------
-my $log_offset = -s $node->logfile;
-$node->start;
-like(slurp_file($node->logfile, $log_offset),
-	qr/database system was interrupted|was not properly shut down/,
-	'the server went through crash recovery');
+my $log_offset = start_after_crash($node, 'the server');
 
 my $count = $node->safe_psql('postgres', 'SELECT count(*) FROM c');
 cmp_ok($count, '>=', $count_before_crash,

@@ -62,23 +62,8 @@ CREATE INDEX items_v_idx ON items USING hnsw (v vector_l2_ops);
 sub answers
 {
 	my ($mode, $k, $ef) = @_;
-	my $settings =
-	  $mode eq 'index'
-	  ? "SET enable_seqscan = off; SET hnsw.ef_search = $ef;"
-	  : 'SET enable_indexscan = off; SET enable_bitmapscan = off;';
-	my %answer;
-	for my $line (
-		split /\n/,
-		$node->safe_psql(
-			'postgres', qq{$settings
-SELECT q.id, array_to_string(ARRAY(
-	SELECT i.id FROM items i ORDER BY i.v <-> q.v LIMIT $k), ',')
-FROM queries q ORDER BY q.id;}))
-	{
-		my ($qid, $ids) = split /\|/, $line;
-		$answer{$qid} = [ split /,/, ($ids // '') ];
-	}
-	return \%answer;
+	return knn_answers($node, $mode ne 'index', $ef,
+		"SELECT i.id FROM items i ORDER BY i.v <-> q.v LIMIT $k", 'queries');
 }
 
 sub recall

@@ -77,23 +77,8 @@ my $some_query = $node->safe_psql('postgres', 'SELECT v FROM queries WHERE id = 
 sub answers
 {
 	my ($op, $exact) = @_;
-	my $settings =
-	  $exact
-	  ? 'SET enable_indexscan = off; SET enable_bitmapscan = off;'
-	  : 'SET enable_seqscan = off;';
-	my %answer;
-	for my $line (
-		split /\n/,
-		$node->safe_psql(
-			'postgres', qq{$settings
-SELECT q.id, array_to_string(ARRAY(
-	SELECT i.id FROM items i ORDER BY i.v $op q.v LIMIT $k), ',')
-FROM queries q ORDER BY q.id;}))
-	{
-		my ($qid, $ids) = split /\|/, $line;
-		$answer{$qid} = [ split /,/, ($ids // '') ];
-	}
-	return \%answer;
+	return knn_answers($node, $exact, undef,
+		"SELECT i.id FROM items i ORDER BY i.v $op q.v LIMIT $k", 'queries');
 }
 
 sub plan_of

@@ -107,23 +107,9 @@ sub knn
 	my ($tab, $order, $index, $qtab) = @$path;
 	$k //= 10;
 	$ef //= 40;
-	my $settings =
-	  $mode eq 'index'
-	  ? "SET enable_seqscan = off; SET hnsw.ef_search = $ef;"
-	  : 'SET enable_indexscan = off; SET enable_bitmapscan = off;';
-	my %answer;
-	for my $line (
-		split /\n/,
-		$node->safe_psql(
-			'postgres', qq{$settings
-SELECT q.id, array_to_string(ARRAY(
-	SELECT t.id || ':' || ($order) FROM $tab t ORDER BY $order LIMIT $k), ',')
-FROM $qtab q ORDER BY q.id;}))
-	{
-		my ($qid, $list) = split /\|/, $line;
-		$answer{$qid} = [ map { [ split /:/ ] } split /,/, ($list // '') ];
-	}
-	return \%answer;
+	my $answer = knn_answers($node, $mode ne 'index', $ef,
+		"SELECT t.id || ':' || ($order) FROM $tab t ORDER BY $order LIMIT $k", $qtab);
+	return { map { $_ => [ map { [ split /:/ ] } @{ $answer->{$_} } ] } keys %$answer };
 }
 
 sub ids_of
@@ -335,11 +321,7 @@ note 'killed ' . kill_server($primary) . ' server processes with the postmaster'
 $pgbench->finish;
 note "pgbench (fails when the server dies): $$pgb_err";
 
-my $log_offset = -s $primary->logfile;
-$primary->start;
-like(slurp_file($primary->logfile, $log_offset),
-	qr/database system was interrupted|was not properly shut down/,
-	'the primary went through crash recovery');
+my $log_offset = start_after_crash($primary, 'the primary');
 my $count = $primary->safe_psql('postgres', 'SELECT count(*) FROM t3');
 cmp_ok($count, '>=', $count_before_crash, "rows committed before the crash survive ($count rows)");
 
