@@ -65,7 +65,8 @@ from bench_report import markdown, plot  # noqa: E402
 from bench_measure import (HNSW_EF_CONSTRUCTION, HNSW_M, K, bench_hnswlib,  # noqa: E402
                            bench_pg, hnswlib, log)
 from bench_pg import (hnsw_available, loadavg, pg_connect, prepare_session,  # noqa: E402
-                      reference_conn, round_trip_floor, settings)
+                      reference_conn, round_trip_floor, settings, set_client,
+                      client_name, native_loop)
 import bench_scale  # noqa: E402
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -200,6 +201,9 @@ def parse_args(argv):
     p.add_argument("--warmup", type=int, help="warm-up queries per ef (default 50)")
     p.add_argument("--runs", type=int, help="passes over the queries per ef; the fastest "
                                             "is reported (default 3; --quick 2)")
+    p.add_argument("--client", choices=("native", "psycopg"), default="native",
+                   help="the loop that runs the timed queries: native (default; bench/knnloop.c "
+                        "on libpq, built here with cc) or psycopg")
     p.add_argument("--no-hnswlib", action="store_true", help="skip hnswlib")
     p.add_argument("--probes", default="1,2,4,8,16,32",
                    help="comma list of ivfflat.probes values; empty: no ivfflat "
@@ -335,6 +339,7 @@ def run_dataset(name, args, dsn, ref_dsn, ref_args, datasets):
 
 def main(argv):
     args = parse_args(argv)
+    set_client(args.client)
     tmp = None
     if args.out is None:
         if args.smoke:
@@ -391,9 +396,17 @@ def main(argv):
             log(f"reference extension: vector {run['reference']['version']}, measured beside")
     ref_args = argparse.Namespace(**{**vars(args), "exact_queries": 0, "probes": []})
     run["load_average_start"] = loadavg()
+    run["client"] = client_name()
+    log(f"queries measured through: {run['client']}")
     run["round_trip"] = round_trip_floor(conn, 200 if args.smoke else 2000)
     log(f"round trip of a trivial prepared statement: p50 "
         f"{run['round_trip']['p50_ms'] * 1e3:.0f} us")
+    if args.client == "native" and native_loop() is not None:
+        set_client("psycopg")
+        run["round_trip_psycopg"] = round_trip_floor(conn, 200 if args.smoke else 2000)
+        set_client("native")
+        log(f"the same through psycopg: p50 "
+            f"{run['round_trip_psycopg']['p50_ms'] * 1e3:.0f} us")
     if not run["hnsw_available"]:
         run["notes"].append("The hnsw access method does not exist in this server: the vecext "
                             "index figures are missing (exact scan and hnswlib only).")

@@ -7,6 +7,7 @@
 #     floor and the server settings stated with every result.
 # ----------------------------------------------------------------------------
 import json
+import os
 import struct
 import time
 
@@ -172,9 +173,109 @@ def best_of(runs, one_pass):
     return best
 
 
+# ----------------------------------------------------------------------------
+# The query loop.  By default in C (knnloop.c, built here with the machine's
+# cc against libpq and loaded through ctypes) on psycopg's own connection, so
+# that the session's settings apply and the latency is the server's plus the
+# wire's, not this interpreter's: psycopg here is its pure-Python build, whose
+# ~100 us a statement would otherwise be counted against the extension.  The
+# psycopg loop remains (set_client("psycopg"), or when the C loop cannot be
+# built), and the run states which one measured.
+# ----------------------------------------------------------------------------
+_CLIENT = {"want": "native", "lib": None, "why": None}
+KNN_LOOP_MAX_ROWS = 1000
+
+
+def set_client(name):
+    if name not in ("native", "psycopg"):
+        raise ValueError(f"unknown query client {name!r}")
+    _CLIENT["want"] = name
+
+
+def native_loop():
+    """The C query loop (a ctypes library), built once per process; None,
+    with the reason in client_name(), when it cannot be built."""
+    if _CLIENT["lib"] is not None or _CLIENT["why"] is not None:
+        return _CLIENT["lib"]
+    import ctypes
+    import subprocess
+    import tempfile
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "knnloop.c")
+    out = os.path.join(tempfile.mkdtemp(prefix="vecext-knnloop-"), "knnloop.so")
+    try:
+        inc = subprocess.run([os.environ.get("PG_CONFIG") or "pg_config", "--includedir"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+        p = subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-I" + inc, src, "-o", out,
+                            "-lpq"], capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError(p.stderr.strip()[-300:])
+        lib = ctypes.CDLL(out)
+    except (OSError, RuntimeError, subprocess.CalledProcessError) as e:
+        _CLIENT["why"] = f"the C query loop could not be built ({e}); psycopg's loop measured"
+        return None
+    c = ctypes
+    lib.knn_prepare.argtypes = [c.c_void_p, c.c_char_p, c.c_char_p, c.c_uint, c.c_char_p,
+                                c.c_int]
+    lib.knn_run.argtypes = [c.c_void_p, c.c_char_p, c.c_int, c.POINTER(c.c_char_p),
+                            c.POINTER(c.c_int), c.c_int, c.POINTER(c.c_int32),
+                            c.POINTER(c.c_int), c.POINTER(c.c_double),
+                            c.POINTER(c.c_double), c.c_char_p, c.c_int]
+    _CLIENT["lib"] = lib
+    return lib
+
+
+def client_name():
+    """Which loop measures the queries, for the report."""
+    if _CLIENT["want"] == "native" and native_loop() is not None:
+        return "C loop on libpq (bench/knnloop.c): binary parameters and results"
+    return ("psycopg (pure Python), binary parameters and results" +
+            (f"; {_CLIENT['why']}" if _CLIENT["want"] == "native" else ""))
+
+
+def _native_run(lib, conn, sql, oid, datas):
+    import ctypes
+    ptr = conn.pgconn.pgconn_ptr
+    # the statements this loop prepared, kept on the connection they live in
+    stmts = conn.__dict__.setdefault("_vecext_knn_stmts", {})
+    err = ctypes.create_string_buffer(1024)
+    stmt = stmts.get((sql, oid))
+    if stmt is None:
+        stmt = f"vecext_knn_{len(stmts)}".encode()
+        if lib.knn_prepare(ptr, stmt, sql.encode(), oid, err, len(err)) != 0:
+            raise psycopg.Error(err.value.decode(errors="replace").strip())
+        stmts[(sql, oid)] = stmt
+    n, k = len(datas), KNN_LOOP_MAX_ROWS
+    params = (ctypes.c_char_p * n)(*datas)
+    lens = (ctypes.c_int * n)(*[len(d) for d in datas])
+    ids = np.empty(n * k, dtype=np.int32)
+    nrows = np.empty(n, dtype=np.int32)
+    lat = np.empty(n, dtype=np.float64)
+    wall = ctypes.c_double()
+    rc = lib.knn_run(ptr, stmt, n, params, lens, k,
+                     ids.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
+                     nrows.ctypes.data_as(ctypes.POINTER(ctypes.c_int)),
+                     lat.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
+                     ctypes.byref(wall), err, len(err))
+    if rc != 0:
+        raise psycopg.Error(err.value.decode(errors="replace").strip())
+    if nrows.max(initial=0) > k:
+        raise CheckFailed(f"a query returned {nrows.max()} rows, more than the C loop "
+                          f"keeps ({k})")
+    ids = ids.reshape(n, k)
+    return [ids[i, :nrows[i]].tolist() for i in range(n)], lat.tolist(), wall.value
+
+
+def _type_oid(conn, name):
+    return conn.execute("SELECT %s::regtype::oid", (name,)).fetchone()[0]
+
+
 def run_queries(conn, sql, params):
-    """Run the prepared query once per parameter; (ids per query, latency s
-    per query, wall s)."""
+    """Run the prepared query (its one parameter %b or %s) once per
+    parameter; (ids per query, latency s per query, wall s)."""
+    lib = native_loop() if _CLIENT["want"] == "native" else None
+    if lib is not None and params and all(isinstance(p, VecParam) for p in params):
+        return _native_run(lib, conn, sql.replace("%b", "$1").replace("%s", "$1"),
+                           _type_oid(conn, "vector"), [p.data for p in params])
     cur = conn.cursor(binary=True)
     results, lat = [], []
     pc = time.perf_counter
@@ -189,8 +290,16 @@ def run_queries(conn, sql, params):
 
 
 def round_trip_floor(conn, n):
-    """Latency of a trivial prepared statement over this connection: the
-    floor under every vecext latency (client, protocol, executor start)."""
+    """Latency of a trivial prepared statement over this connection, through
+    the same loop as the queries: the floor under every latency (client,
+    protocol, executor start)."""
+    lib = native_loop() if _CLIENT["want"] == "native" else None
+    if lib is not None:
+        datas = [struct.pack(">i", i) for i in range(n)]
+        oid = _type_oid(conn, "int4")
+        _native_run(lib, conn, "SELECT $1::int4", oid, datas[:50])
+        _, lat, wall = best_of(3, lambda: _native_run(lib, conn, "SELECT $1::int4", oid, datas))
+        return dict(queries=n, **latency_stats(lat, wall))
     cur = conn.cursor(binary=True)
     for i in range(min(n, 50)):
         cur.execute("SELECT %s::int4", (i,), prepare=True)

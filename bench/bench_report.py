@@ -114,12 +114,19 @@ def markdown(run):
              f"settings and queries, in a database of its own; its rows are \"reference\"."
              if "version" in ref else
              f"Reference extension (pgvector): not measured ({ref.get('missing', 'no record')}).")
+    if run.get("client"):
+        L.append("")
+        L.append(f"Queries run through: {run['client']}, one query at a time, over one "
+                 f"connection per client.")
     rt = run.get("round_trip")
     if rt:
+        rtp = run.get("round_trip_psycopg")
         L.append("")
         L.append(f"Floor under every vecext latency: a trivial prepared statement "
                  f"(`SELECT $1::int4`) over the same connection takes p50 "
-                 f"{rt['p50_ms'] * 1e3:.0f} µs ({rt['qps']:.0f} per second). "
+                 f"{rt['p50_ms'] * 1e3:.0f} µs ({rt['qps']:.0f} per second)" +
+                 (f"; through psycopg it takes {rtp['p50_ms'] * 1e3:.0f} µs" if rtp else "") +
+                 ". "
                  f"Load average (1/5/15 min) at start {run.get('load_average_start')}, "
                  f"at end {run.get('load_average_end')}: the machine is shared, so compare "
                  f"figures of one run, not across runs.")

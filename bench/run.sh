@@ -39,7 +39,7 @@ PYTHON=/usr/bin/python3
 export PATH="$PGBIN:$PATH"
 unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGSERVICE PGOPTIONS PGDATA
 
-PACKAGES=(postgresql-15 postgresql-server-dev-15 build-essential
+PACKAGES=(postgresql-15 postgresql-server-dev-15 libpq-dev build-essential
           dataset-fashion-mnist python3-numpy python3-psycopg
           python3-matplotlib python3-hnswlib)
 
