@@ -217,6 +217,13 @@ struct HnswTypeOps
 
 	/* The query a search compares payloads with (today: its payload). */
 	void	   *(*prepare_query) (const HnswDistance *d, Datum value, Size *size);
+
+	/*
+	 * The value of the indexed type a payload was formed from, byte for
+	 * byte, in out (room for the largest); false when the payload is not
+	 * that value (normalized).  NULL for types that do not say.
+	 */
+	bool		(*payload_value) (const HnswDistance *d, const void *payload, void *out);
 };
 
 static inline float
@@ -363,6 +370,8 @@ extern void HnswCarryDown(HnswHeap *result, HnswHeap *entries, const HnswCandida
 extern bool HnswReadElement(Relation index, const HnswDistance *d, int m, ItemPointer tid,
 							int layer, void *payload, ItemPointerData *links, int *nlinks,
 							bool *deleted);
+extern bool HnswReadRowPayload(Relation index, const HnswDistance *d, int m, ItemPointer tid,
+							   ItemPointer heaptid, void *payload);
 
 /* Copy the payload of the element at tid into out (max_payload bytes). */
 static inline bool

@@ -15,13 +15,20 @@
  */
 #include "hnsw/hnsw.h"
 
+#include "access/detoast.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
 #include "access/relscan.h"
+#include "access/tableam.h"
+#include "catalog/pg_am.h"
 #include "pgstat.h"
+#include "storage/bufmgr.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "types/scandist.h"
 #include "types/vector.h"
 
 typedef struct HnswScanOpaqueData
@@ -42,6 +49,14 @@ typedef struct HnswScanOpaqueData
 	MemoryContext ctx;			/* the scan's memory, reset by rescan */
 	MemoryContext searchctx;	/* the search's memory (not a child of ctx:
 								 * resetting a context deletes its children) */
+
+	/* the distances of the rows returned, for the distance functions */
+	ScanDistPublisher *pub;		/* NULL: not published */
+	AttrNumber	heap_attno;		/* the indexed column */
+	char	   *payload;		/* a row's payload ... */
+	char	   *value;			/* ... and the value it was formed from */
+	int			pub_rows;		/* rows looked at, */
+	int			pub_toasted;	/* of which stored out of line */
 } HnswScanOpaqueData;
 
 typedef HnswScanOpaqueData *HnswScanOpaque;
@@ -76,8 +91,120 @@ hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int no
 	so->next = 0;
 	so->any_returned = false;
 	so->query = NULL;
+	so->pub = NULL;
 	MemoryContextReset(so->searchctx);
 	MemoryContextReset(so->ctx);
+}
+
+/*
+ * Rows whose column values are in line are not worth publishing (the
+ * distance function reads them for free): the scan stops after this many
+ * rows when none was out of line.
+ */
+#define HNSW_PUBLISH_PROBE_ROWS	3
+
+/*
+ * Publish the distances of the rows this scan returns (types/scandist.h)
+ * when it can: an ORDER BY on a plain column of a heap table that has a
+ * TOAST table, whose payloads are the column's values byte for byte.  The
+ * distance is the ORDER BY operator's own function applied to the value
+ * the payload came from, so a hit is what the executor would compute.
+ */
+static void
+setup_publisher(IndexScanDesc scan)
+{
+	HnswScanOpaque so = (HnswScanOpaque) scan->opaque;
+	Relation	heap = scan->heapRelation;
+	ScanKey		sk = &scan->orderByData[0];
+	AttrNumber	attno = scan->indexRelation->rd_index->indkey.values[0];
+
+	so->pub = NULL;
+	so->pub_rows = so->pub_toasted = 0;
+	if (heap == NULL || heap->rd_rel->relam != HEAP_TABLE_AM_OID ||
+		!OidIsValid(heap->rd_rel->reltoastrelid) || scan->numberOfOrderBys != 1 ||
+		(sk->sk_flags & SK_ISNULL) || attno <= 0 ||
+		so->dist.type->payload_value == NULL || so->dist.normalize ||
+		so->dist.min_payload != so->dist.max_payload)
+		return;
+	so->heap_attno = attno;
+	so->payload = palloc(so->dist.max_payload);
+	so->value = palloc(so->dist.max_payload + VARHDRSZ + 2 * sizeof(int16));
+	so->pub = ScanDistRegister(so->ctx, sk->sk_func.fn_oid, sk->sk_argument);
+}
+
+/*
+ * The TOAST pointer of the indexed column of the heap tuple at tid (the
+ * root of its HOT chain: the members share the column, which is indexed);
+ * false when the value is in line or there is no tuple.
+ */
+static bool
+heap_value_pointer(Relation heap, AttrNumber attno, ItemPointer tid,
+				   struct varatt_external *out)
+{
+	Buffer		buf = ReadBuffer(heap, ItemPointerGetBlockNumber(tid));
+	OffsetNumber off = ItemPointerGetOffsetNumber(tid);
+	Page		page;
+	bool		found = false;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	if (off >= FirstOffsetNumber && off <= PageGetMaxOffsetNumber(page))
+	{
+		ItemId		lp = PageGetItemId(page, off);
+
+		if (ItemIdIsRedirected(lp))
+		{
+			off = ItemIdGetRedirect(lp);
+			lp = off >= FirstOffsetNumber && off <= PageGetMaxOffsetNumber(page) ?
+				PageGetItemId(page, off) : NULL;
+		}
+		if (lp != NULL && ItemIdIsNormal(lp))
+		{
+			HeapTupleData tup;
+			bool		isnull;
+			Datum		value;
+
+			tup.t_data = (HeapTupleHeader) PageGetItem(page, lp);
+			tup.t_len = ItemIdGetLength(lp);
+			tup.t_tableOid = RelationGetRelid(heap);
+			ItemPointerSet(&tup.t_self, ItemPointerGetBlockNumber(tid), off);
+			value = heap_getattr(&tup, attno, RelationGetDescr(heap), &isnull);
+			if (!isnull && VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(value)))
+			{
+				VARATT_EXTERNAL_GET_POINTER(*out, DatumGetPointer(value));
+				found = true;
+			}
+		}
+	}
+	UnlockReleaseBuffer(buf);
+	return found;
+}
+
+/* Publish the distance of c, the row about to be returned. */
+static void
+publish_row(IndexScanDesc scan, const HnswCandidate *c)
+{
+	HnswScanOpaque so = (HnswScanOpaque) scan->opaque;
+	ScanKey		sk = &scan->orderByData[0];
+	struct varatt_external ptr;
+	Datum		dist;
+
+	so->pub_rows++;
+	if (!heap_value_pointer(scan->heapRelation, so->heap_attno, (ItemPointer) &c->heaptid,
+							&ptr))
+	{
+		if (so->pub_toasted == 0 && so->pub_rows >= HNSW_PUBLISH_PROBE_ROWS)
+			so->pub = NULL;
+		return;
+	}
+	so->pub_toasted++;
+	if (!HnswReadRowPayload(scan->indexRelation, &so->dist, so->meta.m,
+							(ItemPointer) &c->tid, (ItemPointer) &c->heaptid, so->payload) ||
+		!so->dist.type->payload_value(&so->dist, so->payload, so->value))
+		return;
+	dist = FunctionCall2Coll(&sk->sk_func, sk->sk_collation, PointerGetDatum(so->value),
+							 sk->sk_argument);
+	ScanDistPublish(so->pub, &ptr, DatumGetFloat8(dist));
 }
 
 /*
@@ -118,6 +245,7 @@ first_search(IndexScanDesc scan)
 		so->query = HnswZeroQuery(&so->dist);
 	so->ef = hnsw_ef_search;
 	so->mode = hnsw_iterative_scan;
+	setup_publisher(scan);
 	MemoryContextSwitchTo(oldctx);
 
 	oldctx = MemoryContextSwitchTo(so->searchctx);
@@ -197,6 +325,8 @@ hnswgettuple(IndexScanDesc scan, ScanDirection dir)
 			so->last_dist = c->dist;
 			so->any_returned = true;
 			scan->xs_heaptid = c->heaptid;
+			if (so->pub != NULL)
+				publish_row(scan, c);
 			scan->xs_recheck = false;
 			scan->xs_recheckorderby = false;
 			return true;

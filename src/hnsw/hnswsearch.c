@@ -219,6 +219,35 @@ HnswReadElement(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 	return found;
 }
 
+/*
+ * Copy into payload (max_payload bytes) the payload of the element at tid,
+ * when it is still the live element of heap row heaptid; false otherwise.
+ */
+bool
+HnswReadRowPayload(Relation index, const HnswDistance *d, int m, ItemPointer tid,
+				   ItemPointer heaptid, void *payload)
+{
+	Buffer		buf = read_buffer(index, ItemPointerGetBlockNumber(tid));
+	HnswElementTuple tup;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
+	if (tup == NULL || tup->payload_size != d->max_payload ||
+		tup->head_size > tup->payload_size || (tup->flags & HNSW_ELEMENT_DELETED) ||
+		!ItemPointerEquals(&tup->heaptid, heaptid))
+	{
+		UnlockReleaseBuffer(buf);
+		return false;
+	}
+	if (!copy_payload_unlocking(index, buf, tup, m, payload))
+	{
+		ReleaseBuffer(buf);
+		return false;
+	}
+	ReleaseBuffer(buf);
+	return true;
+}
+
 /* layer search ----------------------------------------------------------- */
 
 /*

@@ -143,8 +143,23 @@ vector_prepare_query(const HnswDistance *d, Datum value, Size *size)
 	return vector_payload(d, v);
 }
 
+static bool
+vector_payload_value(const HnswDistance *d, const void *payload, void *out)
+{
+	Vector	   *v = (Vector *) out;
+
+	if (d->normalize)
+		return false;
+	SET_VARSIZE(v, VECTOR_SIZE(d->dims));
+	v->dim = d->dims;
+	v->unused = 0;
+	memcpy(v->x, payload, sizeof(float) * d->dims);
+	return true;
+}
+
 const HnswTypeOps HnswVectorOps = {
-	"vector", HNSW_TYPE_VECTOR, vector_init, vector_form_payload, vector_prepare_query
+	"vector", HNSW_TYPE_VECTOR, vector_init, vector_form_payload, vector_prepare_query,
+	vector_payload_value
 };
 
 /* halfvec: binary16 elements ----------------------------------------------- */
@@ -231,8 +246,23 @@ halfvec_prepare_query(const HnswDistance *d, Datum value, Size *size)
 	return halfvec_payload(d, v);
 }
 
+static bool
+halfvec_payload_value(const HnswDistance *d, const void *payload, void *out)
+{
+	HalfVector *v = (HalfVector *) out;
+
+	if (d->normalize)
+		return false;
+	SET_VARSIZE(v, HALFVEC_SIZE(d->dims));
+	v->dim = d->dims;
+	v->unused = 0;
+	memcpy(v->x, payload, sizeof(VecextHalf) * d->dims);
+	return true;
+}
+
 static const HnswTypeOps halfvec_ops = {
-	"halfvec", HNSW_TYPE_HALFVEC, halfvec_init, halfvec_form_payload, halfvec_prepare_query
+	"halfvec", HNSW_TYPE_HALFVEC, halfvec_init, halfvec_form_payload, halfvec_prepare_query,
+	halfvec_payload_value
 };
 
 /* sparsevec: int32 nnz, int32 indices[nnz], float4 values[nnz] ------------- */

@@ -14,6 +14,7 @@
 #include "common/hashfn.h"
 
 #include "distance/distance.h"
+#include "types/scandist.h"
 
 PG_FUNCTION_INFO_V1(vecext_halfvec_l2_distance);
 PG_FUNCTION_INFO_V1(vecext_halfvec_l2_squared_distance);
@@ -44,6 +45,10 @@ PG_FUNCTION_INFO_V1(vecext_halfvec_combine);
 PG_FUNCTION_INFO_V1(vecext_halfvec_avg);
 
 /* Both arguments, detoasted, checked to have the same dimensions. */
+#define HALFVEC_GET_SAME_DIMS(a, b) \
+	a = PG_GETARG_HALFVEC_P(0); \
+	b = PG_GETARG_HALFVEC_P(1); \
+	VecextCheckSameDimsOf(&VecextHalfvecType, a->dim, b->dim)
 #define HALFVEC_ARGS_SAME_DIMS(a, b) \
 	HalfVector *a = PG_GETARG_HALFVEC_P(0); \
 	HalfVector *b = PG_GETARG_HALFVEC_P(1); \
@@ -54,28 +59,44 @@ PG_FUNCTION_INFO_V1(vecext_halfvec_avg);
 Datum
 vecext_halfvec_l2_distance(PG_FUNCTION_ARGS)
 {
-	HALFVEC_ARGS_SAME_DIMS(a, b);
+	HalfVector *a;
+	HalfVector *b;
+
+	SCANDIST_RETURN_IF_KNOWN(fcinfo);
+	HALFVEC_GET_SAME_DIMS(a, b);
 	PG_RETURN_FLOAT8(sqrt((double) VecextHalfKernels.l2_squared(a->x, b->x, a->dim)));
 }
 
 Datum
 vecext_halfvec_l2_squared_distance(PG_FUNCTION_ARGS)
 {
-	HALFVEC_ARGS_SAME_DIMS(a, b);
+	HalfVector *a;
+	HalfVector *b;
+
+	SCANDIST_RETURN_IF_KNOWN(fcinfo);
+	HALFVEC_GET_SAME_DIMS(a, b);
 	PG_RETURN_FLOAT8((double) VecextHalfKernels.l2_squared(a->x, b->x, a->dim));
 }
 
 Datum
 vecext_halfvec_inner_product(PG_FUNCTION_ARGS)
 {
-	HALFVEC_ARGS_SAME_DIMS(a, b);
+	HalfVector *a;
+	HalfVector *b;
+
+	SCANDIST_RETURN_IF_KNOWN(fcinfo);
+	HALFVEC_GET_SAME_DIMS(a, b);
 	PG_RETURN_FLOAT8((double) VecextHalfKernels.inner(a->x, b->x, a->dim));
 }
 
 Datum
 vecext_halfvec_negative_inner_product(PG_FUNCTION_ARGS)
 {
-	HALFVEC_ARGS_SAME_DIMS(a, b);
+	HalfVector *a;
+	HalfVector *b;
+
+	SCANDIST_RETURN_IF_KNOWN(fcinfo);
+	HALFVEC_GET_SAME_DIMS(a, b);
 	PG_RETURN_FLOAT8(-(double) VecextHalfKernels.inner(a->x, b->x, a->dim));
 }
 
@@ -85,8 +106,11 @@ vecext_halfvec_cosine_distance(PG_FUNCTION_ARGS)
 	float		dot,
 				na,
 				nb;
+	HalfVector *a;
+	HalfVector *b;
 
-	HALFVEC_ARGS_SAME_DIMS(a, b);
+	SCANDIST_RETURN_IF_KNOWN(fcinfo);
+	HALFVEC_GET_SAME_DIMS(a, b);
 	VecextHalfKernels.cosine_parts(a->x, b->x, a->dim, &dot, &na, &nb);
 	PG_RETURN_FLOAT8(VecextCosineFromParts(dot, na, nb));
 }
@@ -112,7 +136,11 @@ vecext_halfvec_spherical_distance(PG_FUNCTION_ARGS)
 Datum
 vecext_halfvec_l1_distance(PG_FUNCTION_ARGS)
 {
-	HALFVEC_ARGS_SAME_DIMS(a, b);
+	HalfVector *a;
+	HalfVector *b;
+
+	SCANDIST_RETURN_IF_KNOWN(fcinfo);
+	HALFVEC_GET_SAME_DIMS(a, b);
 	PG_RETURN_FLOAT8((double) VecextHalfKernels.l1(a->x, b->x, a->dim));
 }
 

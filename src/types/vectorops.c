@@ -17,6 +17,7 @@
 #include "utils/varbit.h"
 
 #include "distance/distance.h"
+#include "types/scandist.h"
 
 PG_FUNCTION_INFO_V1(vecext_l2_distance);
 PG_FUNCTION_INFO_V1(vecext_vector_l2_squared_distance);
@@ -50,9 +51,12 @@ PG_FUNCTION_INFO_V1(vecext_vector_avg);
 Datum
 vecext_l2_distance(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
+	Vector	   *a;
+	Vector	   *b;
 
+	SCANDIST_RETURN_IF_KNOWN(fcinfo);
+	a = PG_GETARG_VECTOR_P(0);
+	b = PG_GETARG_VECTOR_P(1);
 	VecextCheckSameDims(a, b);
 	PG_RETURN_FLOAT8(sqrt((double) VecextKernels.l2_squared(a->x, b->x, a->dim)));
 }
@@ -60,9 +64,12 @@ vecext_l2_distance(PG_FUNCTION_ARGS)
 Datum
 vecext_vector_l2_squared_distance(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
+	Vector	   *a;
+	Vector	   *b;
 
+	SCANDIST_RETURN_IF_KNOWN(fcinfo);
+	a = PG_GETARG_VECTOR_P(0);
+	b = PG_GETARG_VECTOR_P(1);
 	VecextCheckSameDims(a, b);
 	PG_RETURN_FLOAT8((double) VecextKernels.l2_squared(a->x, b->x, a->dim));
 }
@@ -70,9 +77,12 @@ vecext_vector_l2_squared_distance(PG_FUNCTION_ARGS)
 Datum
 vecext_inner_product(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
+	Vector	   *a;
+	Vector	   *b;
 
+	SCANDIST_RETURN_IF_KNOWN(fcinfo);
+	a = PG_GETARG_VECTOR_P(0);
+	b = PG_GETARG_VECTOR_P(1);
 	VecextCheckSameDims(a, b);
 	PG_RETURN_FLOAT8((double) VecextKernels.inner(a->x, b->x, a->dim));
 }
@@ -80,9 +90,12 @@ vecext_inner_product(PG_FUNCTION_ARGS)
 Datum
 vecext_vector_negative_inner_product(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
+	Vector	   *a;
+	Vector	   *b;
 
+	SCANDIST_RETURN_IF_KNOWN(fcinfo);
+	a = PG_GETARG_VECTOR_P(0);
+	b = PG_GETARG_VECTOR_P(1);
 	VecextCheckSameDims(a, b);
 	PG_RETURN_FLOAT8(-(double) VecextKernels.inner(a->x, b->x, a->dim));
 }
@@ -90,12 +103,15 @@ vecext_vector_negative_inner_product(PG_FUNCTION_ARGS)
 Datum
 vecext_cosine_distance(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
+	Vector	   *a;
+	Vector	   *b;
 	float		dot,
 				na,
 				nb;
 
+	SCANDIST_RETURN_IF_KNOWN(fcinfo);
+	a = PG_GETARG_VECTOR_P(0);
+	b = PG_GETARG_VECTOR_P(1);
 	VecextCheckSameDims(a, b);
 	VecextKernels.cosine_parts(a->x, b->x, a->dim, &dot, &na, &nb);
 	PG_RETURN_FLOAT8(VecextCosineFromParts(dot, na, nb));
@@ -104,9 +120,12 @@ vecext_cosine_distance(PG_FUNCTION_ARGS)
 Datum
 vecext_l1_distance(PG_FUNCTION_ARGS)
 {
-	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	Vector	   *b = PG_GETARG_VECTOR_P(1);
+	Vector	   *a;
+	Vector	   *b;
 
+	SCANDIST_RETURN_IF_KNOWN(fcinfo);
+	a = PG_GETARG_VECTOR_P(0);
+	b = PG_GETARG_VECTOR_P(1);
 	VecextCheckSameDims(a, b);
 	PG_RETURN_FLOAT8((double) VecextKernels.l1(a->x, b->x, a->dim));
 }
