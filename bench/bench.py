@@ -371,6 +371,8 @@ def main(argv):
                machine=machine_info(), settings=settings(conn), git=git_revision(),
                library=installed_library(conn),
                built_by_run_sh=os.environ.get("VECEXT_BENCH_BUILT") == "1",
+               huge_pages=os.environ.get("VECEXT_BENCH_HUGE_PAGES",
+                                         "not set up (bench.py run without bench/run.sh)"),
                vecext_version=conn.execute(
                    "SELECT extversion FROM pg_extension WHERE extname = 'vecext'").fetchone()[0],
                hnsw_available=hnsw_available(conn), summary_ef=[e for e in SUMMARY_EF

@@ -239,8 +239,13 @@ def _native_run(lib, conn, sql, oid, datas):
     stmts = conn.__dict__.setdefault("_vecext_knn_stmts", {})
     err = ctypes.create_string_buffer(1024)
     stmt = stmts.get((sql, oid))
+    # psycopg sends DEALLOCATE ALL after a DROP or an ALTER on its connection
+    if stmt is not None and conn.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s",
+                                         (stmt.decode(),)).fetchone() is None:
+        stmt = None
     if stmt is None:
-        stmt = f"vecext_knn_{len(stmts)}".encode()
+        stmt = f"vecext_knn_{len(stmts)}_{len(_CLIENT.setdefault('names', []))}".encode()
+        _CLIENT["names"].append(stmt)
         if lib.knn_prepare(ptr, stmt, sql.encode(), oid, err, len(err)) != 0:
             raise psycopg.Error(err.value.decode(errors="replace").strip())
         stmts[(sql, oid)] = stmt

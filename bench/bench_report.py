@@ -114,6 +114,9 @@ def markdown(run):
              f"settings and queries, in a database of its own; its rows are \"reference\"."
              if "version" in ref else
              f"Reference extension (pgvector): not measured ({ref.get('missing', 'no record')}).")
+    if run.get("huge_pages"):
+        L.append("")
+        L.append(f"Huge pages: {run['huge_pages']}.")
     if run.get("client"):
         L.append("")
         L.append(f"Queries run through: {run['client']}, one query at a time, over one "

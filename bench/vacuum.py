@@ -22,11 +22,13 @@ import json
 import os
 import sys
 import time
+import types
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_data import FASHION_DIR, read_idx_images  # noqa: E402
+from bench_data import (FASHION_DIR, GT_K, compute_ground_truth, read_idx_images,  # noqa: E402
+                        recall_at_k)
 from bench_pg import (copy_vectors, pg_connect, prepare_session, reference_conn,  # noqa: E402
                       rel_mb, run_queries, settings, VecParam)
 
@@ -48,23 +50,21 @@ def clustered(nq, n=100000, inserts=3000, dim=128):
     return dict(name="clustered", base=x[:n], inserts=x[n:], queries=points(nq))
 
 
-def exact(vecs, ids, queries, k):
-    """The k nearest ids per query (L2), by numpy."""
-    sq = (vecs.astype(np.float64) ** 2).sum(axis=1)
-    out = []
-    for lo in range(0, len(queries), 256):
-        q = queries[lo:lo + 256].astype(np.float64)
-        d = sq[None, :] - 2 * q @ vecs.T.astype(np.float64)
-        out.extend(ids[np.argsort(d, axis=1, kind="stable")[:, :k]].tolist())
-    return out
+def exact(vecs, ids, queries):
+    """The exact ground truth of queries over the rows (ids, vecs) under L2,
+    as bench_data computes it: (ids, distances) of the nearest GT_K."""
+    ds = types.SimpleNamespace(base=vecs, queries=queries, n=len(vecs), metric="l2")
+    idx, dists = compute_ground_truth(ds, min(GT_K, len(vecs)))
+    return ids[idx], dists
 
 
 def recall(conn, table, queries, truth, k, ef):
+    """recall@k (bench_data.recall_at_k: ties at the k-th distance count)
+    and QPS at ef_search ef."""
     conn.execute(f"SET hnsw.ef_search = {ef}")
     sql = f"SELECT id FROM {table} ORDER BY v <-> %s LIMIT {k}"
     got, lat, wall = run_queries(conn, sql, [VecParam(q) for q in queries])
-    hits = sum(len(set(g).intersection(t)) for g, t in zip(got, truth))
-    return hits / (k * len(queries)), len(queries) / wall
+    return recall_at_k(got, truth[0], truth[1], k), len(queries) / wall
 
 
 def timed(conn, sql):
@@ -91,12 +91,12 @@ def measure(conn, ds, a, label):
     ids = np.arange(len(allv))
     r = dict(system=label, build_s=build, rows=len(allv), index_mb=rel_mb(conn, f"{t}_v"))
     r["recall_before"], r["qps_before"] = recall(
-        conn, t, ds["queries"], exact(allv, ids, ds["queries"], a.k), a.k, a.ef)
+        conn, t, ds["queries"], exact(allv, ids, ds["queries"]), a.k, a.ef)
 
     keep = ids % 10 != 3
     conn.execute(f"DELETE FROM {t} WHERE id % 10 = 3")
     r["rows_left"] = int(keep.sum())
-    truth = exact(allv[keep], ids[keep], ds["queries"], a.k)
+    truth = exact(allv[keep], ids[keep], ds["queries"])
     # vecext says what each of the vacuum's phases took at DEBUG1
     phases = []
     conn.add_notice_handler(lambda d: phases.append(d.message_primary)

@@ -316,6 +316,9 @@ extern HnswMetaPageData HnswReadMeta(Relation index);
 extern void HnswSetEntry(Relation index, ItemPointer entry, int level);
 extern void HnswCheckMetaPage(Relation index, Page page);
 extern HnswElementTuple HnswGetElementTuple(Page page, OffsetNumber off);
+extern Size HnswFormElement(HnswElementTuple tup, int m, int level, int links0,
+							ItemPointer heaptid, const void *payload, Size payload_size,
+							Size head_size, ItemPointer next);
 extern HnswChunkTuple HnswGetChunkTuple(Page page, OffsetNumber off);
 extern Buffer HnswNewBuffer(Relation index, ForkNumber fork);
 extern int	HnswMaxLevelForPayload(int m, bool span, Size payload_size);

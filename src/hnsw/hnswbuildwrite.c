@@ -30,16 +30,10 @@ form_tuple(HnswBuildState *bs, BuildNode *node, HnswElementTuple tup, Size head_
 		   ItemPointer next)
 {
 	BuildGraph *g = bs->graph;
-	Size		size = HnswElementTupleSize0(node->links0, bs->m, node->level, head_size);
+	Size		size = HnswFormElement(tup, bs->m, node->level, node->links0, &node->heaptid,
+									   node_payload(g, node), node->payload_size, head_size,
+									   next);
 
-	memset(tup, 0, size);
-	tup->type = HNSW_ELEMENT_TUPLE;
-	tup->level = node->level;
-	tup->links0 = node->links0;
-	tup->heaptid = node->heaptid;
-	tup->payload_size = node->payload_size;
-	tup->head_size = head_size;
-	tup->next = *next;
 	for (int layer = 0; layer <= node->level; layer++)
 	{
 		int			n = node_counts(node)[layer];
@@ -50,7 +44,6 @@ form_tuple(HnswBuildState *bs, BuildNode *node, HnswElementTuple tup, Size head_
 		for (int i = 0; i < n; i++)
 			out[i] = graph_node(g, links[i])->itid;
 	}
-	memcpy(HnswElementPayload(tup, bs->m), node_payload(g, node), head_size);
 	return size;
 }
 

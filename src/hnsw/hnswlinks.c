@@ -198,15 +198,8 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 	if (d->span && HnswElementTupleSize0(links0, m, level, payload_size) > HNSW_SPAN_MIN_TUPLE)
 		next = HnswPlaceChunks(index, vec, HnswElementTupleSize0(links0, m, level, 0),
 							   payload_size, heaptid, &head_size, &headbuf);
-	size = HnswElementTupleSize0(links0, m, level, head_size);
-	tup = palloc0(size);
-	tup->type = HNSW_ELEMENT_TUPLE;
-	tup->level = level;
-	tup->links0 = links0;
-	tup->heaptid = *heaptid;
-	tup->payload_size = payload_size;
-	tup->head_size = head_size;
-	tup->next = next;
+	tup = palloc(HnswElementTupleSize0(links0, m, level, head_size));
+	size = HnswFormElement(tup, m, level, links0, heaptid, vec, payload_size, head_size, &next);
 	for (int layer = 0; layer <= level; layer++)
 	{
 		HnswElementCounts(tup)[layer] = nlinks[layer];
@@ -214,7 +207,6 @@ HnswInsertOnDisk(Relation index, const HnswDistance *d, int m, int efc,
 			memcpy(HnswElementLinks(tup, m, layer), layerlinks[layer],
 				   sizeof(ItemPointerData) * nlinks[layer]);
 	}
-	memcpy(HnswElementPayload(tup, m), vec, head_size);
 	if (BufferIsValid(headbuf))
 		tid = HnswAddToPage(index, headbuf, false, tup, size);
 	else

@@ -135,6 +135,30 @@ HnswGetElementTuple(Page page, OffsetNumber off)
 	return tup != NULL && tup->type == HNSW_ELEMENT_TUPLE ? tup : NULL;
 }
 
+/*
+ * Form in tup (room for it) an element tuple of the given level and
+ * layer-0 slots, with head_size bytes of payload (of payload_size) and next
+ * its first chunk (invalid when there is none); its link counts are 0, for
+ * the caller to fill with the lists.  Returns the tuple's size.
+ */
+Size
+HnswFormElement(HnswElementTuple tup, int m, int level, int links0, ItemPointer heaptid,
+				const void *payload, Size payload_size, Size head_size, ItemPointer next)
+{
+	Size		size = HnswElementTupleSize0(links0, m, level, head_size);
+
+	memset(tup, 0, size);
+	tup->type = HNSW_ELEMENT_TUPLE;
+	tup->level = level;
+	tup->links0 = links0;
+	tup->heaptid = *heaptid;
+	tup->payload_size = payload_size;
+	tup->head_size = head_size;
+	tup->next = *next;
+	memcpy(HnswElementPayload(tup, m), payload, head_size);
+	return size;
+}
+
 /* The chunk tuple at off of a locked page, or NULL. */
 HnswChunkTuple
 HnswGetChunkTuple(Page page, OffsetNumber off)
