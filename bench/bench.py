@@ -63,7 +63,7 @@ sys.dont_write_bytecode = True    # no __pycache__ in the checkout
 from bench_data import GT_K, ground_truth, load_fashion, make_synthetic  # noqa: E402
 from bench_report import markdown, plot  # noqa: E402
 from bench_measure import (HNSW_EF_CONSTRUCTION, HNSW_M, K, bench_hnswlib,  # noqa: E402
-                           bench_pg, hnswlib, log)
+                           bench_pg, finish_later, hnswlib, log)
 from bench_pg import (hnsw_available, loadavg, pg_connect, prepare_session,  # noqa: E402
                       reference_conn, round_trip_floor, settings, set_client,
                       client_name, native_loop)
@@ -306,18 +306,35 @@ def run_dataset(name, args, dsn, ref_dsn, ref_args, datasets):
              else f"from the cache {gt_path}"))
         d = dict(ds.describe(), ground_truth=gt_path, errors=[])
         datasets.append(d)
+        # The reference first, kept, its queries measured in turn with
+        # vecext's (bench_measure.measure_ef's partner), its inserts after.
+        vargs = args
+        if ref_dsn is not None:
+            d["reference"] = {}
+            rargs = argparse.Namespace(**{**vars(ref_args), "keep": True,
+                                          "measure_later": True, "inserts": 0})
+            try:
+                bench_pg(ds, gt_ids, gt_dists, rargs, ref_dsn, d["reference"],
+                         label="reference")
+            except Exception as e:
+                d["reference"].setdefault("errors", []).append(f"{type(e).__name__}: {e}")
+                traceback.print_exc()
+            partner_errors = []
+            if d["reference"].get("index"):
+                vargs = argparse.Namespace(**{**vars(args), "partner": dict(
+                    dsn=ref_dsn, label="reference", idx=d["reference"]["index"],
+                    errors=partner_errors)})
         d["vecext"] = {}
         try:
-            bench_pg(ds, gt_ids, gt_dists, args, dsn, d["vecext"])
+            bench_pg(ds, gt_ids, gt_dists, vargs, dsn, d["vecext"])
         except Exception as e:
             d["vecext"].setdefault("errors", []).append(f"{type(e).__name__}: {e}")
             traceback.print_exc()
         d["errors"] += [f"vecext: {e}" for e in d["vecext"].pop("errors", [])]
         if ref_dsn is not None:
-            d["reference"] = {}
             try:
-                bench_pg(ds, gt_ids, gt_dists, ref_args, ref_dsn, d["reference"],
-                         label="reference")
+                finish_later(ds, gt_ids, gt_dists, ref_args, ref_dsn, d["reference"],
+                             "reference", partner_errors)
             except Exception as e:
                 d["reference"].setdefault("errors", []).append(f"{type(e).__name__}: {e}")
                 traceback.print_exc()

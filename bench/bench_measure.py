@@ -80,52 +80,73 @@ def build_index(conn, create, index, workers, notices, name):
 
 
 def measure_ef(conn, name, label, sql, qparams, index, efs, args, gt_ids, gt_dists, idx,
-               errors):
+               errors, partner=None):
     """Recall@K, QPS and latency at each ef_search over one connection, the
     plan checked at each ef first: fills idx["ef"] (and idx["plan"], and
     idx["forced_index"] when the planner had to be forced); a short result
-    is appended to errors."""
+    is appended to errors.
+
+    partner, when given, is another system measured in turn with this one
+    (the reference: a dict of conn, label, index, idx, errors): each pass
+    at each ef runs here, then there, so that the load of a neighbour on a
+    shared machine falls on both alike instead of on whichever ran in that
+    minute.  Same queries, same SQL."""
+    systems = [dict(conn=conn, label=label, index=index, idx=idx, errors=errors)]
+    if partner is not None:
+        systems.append(partner)
     # Pass r runs every ef in turn before pass r + 1 starts, so that a burst
     # of load from a neighbour cannot spoil all the passes of one ef.
-    best = {}
+    for sy in systems:
+        sy["best"] = {}
     for r in range(max(1, args.runs)):
         for ef in efs:
-            conn.execute(f"SET hnsw.ef_search = {int(ef)}")
-            got = conn.execute("SELECT current_setting('hnsw.ef_search')").fetchone()[0]
-            if int(got) != ef:
-                raise CheckFailed(f"SET hnsw.ef_search = {ef} reads back {got}")
-            if r == 0:
-                try:
-                    idx["plan"] = check_uses_index(conn, sql, qparams[0], index)
-                except CheckFailed as e:
-                    # The planner preferred another plan.  Measure the index
-                    # with seq scans disabled, and say so loudly.
-                    if "forced_index" in idx:
-                        raise
-                    conn.execute("SET enable_seqscan = off")
-                    idx["plan"] = check_uses_index(conn, sql, qparams[0], index)
-                    idx["forced_index"] = (
-                        f"the planner did not choose the hnsw index at ef_search {ef} ({e}); "
-                        f"the index figures from there on were measured with "
-                        f"enable_seqscan = off")
-                    log(f"{name}: WARNING: {idx['forced_index']}")
-                run_queries(conn, sql, qparams[:args.warmup])
-            p = run_queries(conn, sql, qparams)
-            if ef not in best or p[2] < best[ef][2]:
-                best[ef] = p
-    idx["ef"] = []
-    for ef in efs:
-        out, lat, wall = best[ef]
-        short = sum(1 for r in out if len(r) < K)
-        row = dict(ef=ef, recall=recall_at_k(out, gt_ids, gt_dists, K), short_results=short,
-                   **latency_stats(lat, wall))
-        idx["ef"].append(row)
-        log(f"{name}: {label} ef {ef:4d}: recall@{K} {row['recall']:.4f}, "
-            f"{row['qps']:8.1f} QPS, p50 {row['p50_ms']:.2f} ms, p99 {row['p99_ms']:.2f} ms")
-        if short:
-            errors.append(f"ef {ef}: {short} queries returned fewer than {K} rows")
-    conn.execute("RESET hnsw.ef_search")
-    conn.execute("RESET enable_seqscan")
+            for sy in systems:
+                p = ef_pass(sy, name, sql, qparams, ef, args, first=r == 0)
+                if ef not in sy["best"] or p[2] < sy["best"][ef][2]:
+                    sy["best"][ef] = p
+    for sy in systems:
+        sy["idx"]["ef"] = []
+        if partner is not None:
+            sy["idx"]["interleaved_with"] = [o["label"] for o in systems if o is not sy]
+        for ef in efs:
+            out, lat, wall = sy["best"][ef]
+            short = sum(1 for r in out if len(r) < K)
+            row = dict(ef=ef, recall=recall_at_k(out, gt_ids, gt_dists, K), short_results=short,
+                       **latency_stats(lat, wall))
+            sy["idx"]["ef"].append(row)
+            log(f"{name}: {sy['label']} ef {ef:4d}: recall@{K} {row['recall']:.4f}, "
+                f"{row['qps']:8.1f} QPS, p50 {row['p50_ms']:.2f} ms, p99 {row['p99_ms']:.2f} ms")
+            if short:
+                sy["errors"].append(f"ef {ef}: {short} queries returned fewer than {K} rows")
+        sy["conn"].execute("RESET hnsw.ef_search")
+        sy["conn"].execute("RESET enable_seqscan")
+
+
+def ef_pass(sy, name, sql, qparams, ef, args, first):
+    """One pass of the queries at ef for one system (see measure_ef); on the
+    first pass, the plan is checked and the index warmed up first."""
+    conn, idx = sy["conn"], sy["idx"]
+    conn.execute(f"SET hnsw.ef_search = {int(ef)}")
+    got = conn.execute("SELECT current_setting('hnsw.ef_search')").fetchone()[0]
+    if int(got) != ef:
+        raise CheckFailed(f"SET hnsw.ef_search = {ef} reads back {got}")
+    if first:
+        try:
+            idx["plan"] = check_uses_index(conn, sql, qparams[0], sy["index"])
+        except CheckFailed as e:
+            # The planner preferred another plan.  Measure the index
+            # with seq scans disabled, and say so loudly.
+            if "forced_index" in idx:
+                raise
+            conn.execute("SET enable_seqscan = off")
+            idx["plan"] = check_uses_index(conn, sql, qparams[0], sy["index"])
+            idx["forced_index"] = (
+                f"the planner did not choose the hnsw index at ef_search {ef} ({e}); "
+                f"the index figures from there on were measured with "
+                f"enable_seqscan = off")
+            log(f"{name}: {sy['label']}: WARNING: {idx['forced_index']}")
+        run_queries(conn, sql, qparams[:args.warmup])
+    return run_queries(conn, sql, qparams)
 
 
 def drop_table(conn, table, name):
@@ -223,8 +244,18 @@ def pg_steps(conn, ds, table, gt_ids, gt_dists, args, dsn, res, label):
     idx.update(size_figures(idx["index_mb"], ds.n, ds.dim))
 
     # -- queries per ef_search ------------------------------------------------
-    measure_ef(conn, ds.name, label, sql, qparams, index, args.ef, args, gt_ids, gt_dists, idx,
-               res["errors"])
+    # (the reference's are measured in turn with vecext's: see run_pair)
+    partner = getattr(args, "partner", None)
+    if partner is not None:
+        partner = dict(partner, index=index, conn=pg_connect(partner["dsn"]))
+        prepare_session(partner["conn"])
+    if not getattr(args, "measure_later", False):
+        try:
+            measure_ef(conn, ds.name, label, sql, qparams, index, args.ef, args, gt_ids,
+                       gt_dists, idx, res["errors"], partner)
+        finally:
+            if partner is not None:
+                partner["conn"].close()
 
     # -- 2 clients -----------------------------------------------------------
     if args.clients > 1:
@@ -252,22 +283,50 @@ def pg_steps(conn, ds, table, gt_ids, gt_dists, args, dsn, res, label):
             conn.execute(create)
 
     # -- single-row inserts ----------------------------------------------------
-    if args.inserts > 0 and len(ds.inserts):
-        ins = [VecParam(v) for v in ds.inserts[:args.inserts]]
-        isql = f"INSERT INTO {table} (id, v) VALUES (%s, %b)"
-        cur = conn.cursor()
-        t0 = time.perf_counter()
-        done = 0
-        for i, v in enumerate(ins):
-            cur.execute(isql, (ds.n + i, v), prepare=True)
-            done += 1
-            if time.perf_counter() - t0 > args.insert_seconds:
-                break
-        wall = time.perf_counter() - t0
-        idx["inserts"] = dict(rows=done, seconds=wall, rows_per_s=done / wall,
-                              index_mb_after=rel_mb(conn, index))
-        log(f"{ds.name}: {done} single-row inserts into the indexed table: "
-            f"{done / wall:.1f} rows/s")
+    insert_rows(conn, ds, table, index, args, idx)
+
+
+def insert_rows(conn, ds, table, index, args, idx):
+    """Single-row inserts of the data set's insert vectors into the indexed
+    table (at most args.inserts of them, args.insert_seconds): idx["inserts"]."""
+    if args.inserts <= 0 or not len(ds.inserts):
+        return
+    ins = [VecParam(v) for v in ds.inserts[:args.inserts]]
+    isql = f"INSERT INTO {table} (id, v) VALUES (%s, %b)"
+    cur = conn.cursor()
+    t0 = time.perf_counter()
+    done = 0
+    for i, v in enumerate(ins):
+        cur.execute(isql, (ds.n + i, v), prepare=True)
+        done += 1
+        if time.perf_counter() - t0 > args.insert_seconds:
+            break
+    wall = time.perf_counter() - t0
+    idx["inserts"] = dict(rows=done, seconds=wall, rows_per_s=done / wall,
+                          index_mb_after=rel_mb(conn, index))
+    log(f"{ds.name}: {done} single-row inserts into the indexed table: "
+        f"{done / wall:.1f} rows/s")
+
+
+def finish_later(ds, gt_ids, gt_dists, args, dsn, res, label, partner_errors):
+    """The end of a system's run whose queries were measured in turn with
+    another's (measure_ef's partner): its ef figures when that other run
+    did not get to them, its inserts, its table dropped."""
+    table = "bench_" + ds.name.replace("-", "_")
+    idx = res.get("index")
+    res.setdefault("errors", []).extend(partner_errors)
+    conn = pg_connect(dsn)
+    try:
+        prepare_session(conn)
+        if idx is not None and "ef" not in idx:
+            sql = f"SELECT id FROM {table} ORDER BY v {METRICS[ds.metric][0]} %b LIMIT {K}"
+            measure_ef(conn, ds.name, label, sql, [VecParam(q) for q in ds.queries],
+                       table + "_hnsw", args.ef, args, gt_ids, gt_dists, idx, res["errors"])
+        if idx is not None:
+            insert_rows(conn, ds, table, table + "_hnsw", args, idx)
+    finally:
+        drop_table(conn, table, ds.name)
+        conn.close()
 
 
 def bench_clients(dsn, sql, qparams, args, session_sql):

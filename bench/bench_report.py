@@ -104,7 +104,10 @@ def markdown(run):
              f"hnswlib `knn_query` one query at a time, k={K}. Recall@{K} against exact "
              f"ground truth (ties at the {K}th distance count as hits). "
              f"QPS and latency: the fastest of {run['runs']} pass(es) over the queries "
-             f"(passes interleaved across ef values). "
+             f"(passes interleaved across ef values, and vecext's and the reference's "
+             f"in turn: each pass at each ef runs on one, then on the other, so that a "
+             f"neighbour's load on the shared machine falls on both; the scale data set "
+             f"excepted). "
              f"Cells: recall@{K} / QPS. \"build s\" is the build with "
              f"max_parallel_maintenance_workers={workers[0]} for vecext, one thread for "
              f"hnswlib.")
