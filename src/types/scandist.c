@@ -73,7 +73,8 @@ ScanDistRegister(MemoryContext ctx, Oid fn_oid, Datum query)
 	memcpy(pub->query, q, VARSIZE(q));
 	pub->unregister.func = unregister_publisher;
 	pub->unregister.arg = pub;
-	MemoryContextRegisterResetCallback(ctx, &pub->unregister);
+	/* on the context that holds pub (under test/asan's shim, a child of ctx) */
+	MemoryContextRegisterResetCallback(GetMemoryChunkContext(pub), &pub->unregister);
 	pub->next = publishers;
 	publishers = pub;
 	return pub;
