@@ -42,6 +42,11 @@ def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
+def knn_sql(table, op):
+    """The kNN query every Postgres measurement runs (%b: the query vector)."""
+    return f"SELECT id FROM {table} ORDER BY v {op} %b LIMIT {K}"
+
+
 def size_figures(index_mb, n, dim):
     """The index against the vectors' own bytes: raw MB (n x dim x 4), the
     ratio index / raw, and the bytes per row over the raw vector (links,
@@ -180,7 +185,7 @@ def pg_steps(conn, ds, table, gt_ids, gt_dists, args, dsn, res, label):
     op, opclass, _ = METRICS[ds.metric]
     index = table + "_hnsw"
     qparams = [VecParam(q) for q in ds.queries]
-    sql = f"SELECT id FROM {table} ORDER BY v {op} %b LIMIT {K}"
+    sql = knn_sql(table, op)
     res["query"] = sql.replace("%b", "$1")
     notices = []
     conn.add_notice_handler(lambda d: notices.append(
@@ -319,7 +324,7 @@ def finish_later(ds, gt_ids, gt_dists, args, dsn, res, label, partner_errors):
     try:
         prepare_session(conn)
         if idx is not None and "ef" not in idx:
-            sql = f"SELECT id FROM {table} ORDER BY v {METRICS[ds.metric][0]} %b LIMIT {K}"
+            sql = knn_sql(table, METRICS[ds.metric][0])
             measure_ef(conn, ds.name, label, sql, [VecParam(q) for q in ds.queries],
                        table + "_hnsw", args.ef, args, gt_ids, gt_dists, idx, res["errors"])
         if idx is not None:

@@ -24,8 +24,8 @@ import traceback
 import numpy as np
 
 from bench_data import ground_truth, make_synthetic
-from bench_measure import (HNSW_EF_CONSTRUCTION, HNSW_M, K, METRICS, bench_hnswlib, build_index,
-                           check_ef_setting, drop_table, hnsw_create, log, measure_ef,
+from bench_measure import (HNSW_EF_CONSTRUCTION, HNSW_M, METRICS, bench_hnswlib, build_index,
+                           check_ef_setting, drop_table, hnsw_create, knn_sql, log, measure_ef,
                            size_figures)
 from bench_pg import (CheckFailed, VecParam, copy_vectors, hnsw_available, pg_connect,
                       prepare_session, rel_mb)
@@ -114,7 +114,7 @@ def scale_pg(full, truths, args, dsn, steps, label):
     table = SCALE_TABLE
     index = table + "_hnsw"
     qparams = [VecParam(q) for q in full.queries]
-    sql = f"SELECT id FROM {table} ORDER BY v {op} %b LIMIT {K}"
+    sql = knn_sql(table, op)
     create = hnsw_create(table, index, opclass)
     conn = pg_connect(dsn)
     notices = []

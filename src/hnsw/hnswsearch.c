@@ -16,6 +16,14 @@
 #include "utils/float.h"
 
 
+/* Whether tup is an element whose payload sizes are within what d holds. */
+static inline bool
+payload_in_bounds(HnswElementTuple tup, const HnswDistance *d)
+{
+	return tup != NULL && tup->payload_size <= d->max_payload &&
+		tup->head_size <= tup->payload_size;
+}
+
 /* An element's distance from q and what a search keeps of it. */
 static inline void
 candidate_of(HnswElementTuple tup, ItemPointer tid, HnswCandidate *out)
@@ -99,8 +107,7 @@ read_spanning(Relation index, RecentBuffers *hints, Buffer buf, HnswElementTuple
 	{
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
-		if (tup == NULL || tup->payload_size > d->max_payload ||
-			tup->head_size > tup->payload_size)
+		if (!payload_in_bounds(tup, d))
 		{
 			LockBuffer(buf, BUFFER_LOCK_UNLOCK);
 			return false;
@@ -151,8 +158,7 @@ HnswLoadCandidate(Relation index, PinCache *pc, const HnswDistance *d, int m,
 {
 	Page		page = pin_and_lock(index, pc, ItemPointerGetBlockNumber(tid));
 	HnswElementTuple tup = HnswGetElementTuple(page, ItemPointerGetOffsetNumber(tid));
-	bool		found = tup != NULL && tup->payload_size <= d->max_payload &&
-		tup->head_size <= tup->payload_size;
+	bool		found = payload_in_bounds(tup, d);
 
 	if (found && HnswTupleSpans(tup))
 		return read_spanning_locked(index, pc->buf, tup, d, m, q, tid, out);
@@ -196,8 +202,7 @@ HnswReadElement(Relation index, const HnswDistance *d, int m, ItemPointer tid, i
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
-	found = tup != NULL && tup->payload_size <= d->max_payload &&
-		tup->head_size <= tup->payload_size;
+	found = payload_in_bounds(tup, d);
 	if (deleted)
 		*deleted = found && (tup->flags & HNSW_ELEMENT_DELETED);
 	if (links != NULL)
@@ -232,9 +237,8 @@ HnswReadRowPayload(Relation index, const HnswDistance *d, int m, ItemPointer tid
 
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	tup = HnswGetElementTuple(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
-	if (tup == NULL || tup->payload_size != d->max_payload ||
-		tup->head_size > tup->payload_size || (tup->flags & HNSW_ELEMENT_DELETED) ||
-		!ItemPointerEquals(&tup->heaptid, heaptid))
+	if (!payload_in_bounds(tup, d) || tup->payload_size != d->max_payload ||
+		(tup->flags & HNSW_ELEMENT_DELETED) || !ItemPointerEquals(&tup->heaptid, heaptid))
 	{
 		UnlockReleaseBuffer(buf);
 		return false;
