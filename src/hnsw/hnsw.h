@@ -356,6 +356,8 @@ extern double HnswRandomUniform(uint64 *state);
 extern int	HnswSelectNeighbors(const HnswDistance *d, HnswCandidate *cands, int ncands,
 								const void **vecs, int keep, bool *selected, uint64 salt,
 								bool by_tid);
+extern int	HnswFillNeighbors(const HnswDistance *d, const HnswCandidate *cands, int ncands,
+							  const void **vecs, int keep, bool *selected, int count);
 extern int	HnswCandidateCmp(const void *a, const void *b);
 
 /* hnswsearch.c */

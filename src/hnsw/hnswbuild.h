@@ -57,6 +57,7 @@ typedef struct BuildNode
 	uint8		level;
 	uint8		links0;			/* link slots on layer 0 (HnswLinks0ForPayload) */
 	uint16		payload_size;	/* bytes of the payload */
+	uint16		reserve0;		/* first slot of the layer-0 reserve (hnswbuildgraph.c) */
 	ItemPointerData itid;		/* on-disk TID, set before writing */
 	LWLock		lock;			/* guards the neighbour lists */
 	/* uint16 counts[level+1], int32 links[], float sqnorm, the payload follow */

@@ -73,6 +73,7 @@ HnswGraphAllocNode(BuildGraph *g, int level, Size payload_size)
 		memset(node, 0, size);
 		node->level = level;
 		node->links0 = HnswLinks0ForPayload(g->m, g->span, payload_size);
+		node->reserve0 = node->links0;
 		node->payload_size = payload_size;
 		if (g->concurrent)
 			LWLockInitialize(&node->lock, g->tranche);
@@ -255,22 +256,47 @@ mem_search_layer(BuildLocal *bl, const void *q, HnswCandidate *entries, int nent
 	}
 }
 
-/* Pick up to keep of cands (sorted nearest first) with the heuristic. */
+/*
+ * Pick up to keep of cands (sorted nearest first) with the heuristic, into
+ * out[].  With reserve, the slots the heuristic leaves empty are filled
+ * with the nearest candidates it pruned (HnswFillNeighbors), stored from
+ * the list's end backwards, the nearest in its last slot; *reserve gets the
+ * first slot they take (keep when none).  Returns the heuristic's count.
+ */
 static int
-mem_select(BuildLocal *bl, int32 owner, HnswCandidate *cands, int ncands, int keep, int32 *out)
+mem_select(BuildLocal *bl, int32 owner, HnswCandidate *cands, int ncands, int keep, int32 *out,
+		   uint16 *reserve)
 {
 	const void **vecs = palloc(sizeof(void *) * ncands);
 	bool	   *selected = palloc(sizeof(bool) * ncands);
+	bool	   *kept = NULL;
 	int			nsel = 0;
+	int			nfill = 0;
 
 	for (int i = 0; i < ncands; i++)
 		vecs[i] = node_payload(bl->g, graph_node(bl->g, cands[i].idx));
-	HnswSelectNeighbors(&bl->cdist, cands, ncands, vecs, keep, selected, (uint64) owner, false);
-	for (int i = 0; i < ncands; i++)
-		if (selected[i])
+	nsel = HnswSelectNeighbors(&bl->cdist, cands, ncands, vecs, keep, selected, (uint64) owner,
+							   false);
+	if (reserve != NULL && nsel < keep && ncands > nsel)
+	{
+		kept = palloc(sizeof(bool) * ncands);
+		memcpy(kept, selected, sizeof(bool) * ncands);
+		nfill = HnswFillNeighbors(&bl->cdist, cands, ncands, vecs, keep, selected, nsel) - nsel;
+	}
+	nsel = 0;
+	for (int i = 0, f = 0; i < ncands; i++)
+	{
+		if (kept != NULL && selected[i] && !kept[i])
+			out[keep - 1 - f++] = cands[i].idx;
+		else if (selected[i])
 			out[nsel++] = cands[i].idx;
+	}
+	if (reserve != NULL)
+		*reserve = keep - nfill;
 	pfree(vecs);
 	pfree(selected);
+	if (kept != NULL)
+		pfree(kept);
 	return nsel;
 }
 
@@ -300,7 +326,8 @@ mem_add_backlink(BuildLocal *bl, int32 s, int32 n, int layer)
 		cands[cap].idx = n;
 		cands[cap].dist = HnswDist(&bl->cdist, svec, node_payload(g, graph_node(g, n)));
 		qsort(cands, cap + 1, sizeof(HnswCandidate), HnswCandidateCmp);
-		counts[layer] = mem_select(bl, s, cands, cap + 1, cap, links);
+		counts[layer] = mem_select(bl, s, cands, cap + 1, cap, links,
+								   layer == 0 ? &node->reserve0 : NULL);
 		pfree(cands);
 	}
 	node_unlock(g, node);
@@ -325,6 +352,7 @@ HnswMemInsert(BuildLocal *bl, int32 n)
 	int32	   *sel = palloc(sizeof(int32) * HnswLayerCapacity(g->m, 0) * (level + 1));
 	int		   *nsel = palloc0(sizeof(int) * (level + 1));
 	int			toplayer;
+	uint16		reserve0 = node->links0;
 
 	if (bl->dist.metric == HNSW_METRIC_IP)
 		note_norm(bl, (char *) q);
@@ -423,7 +451,8 @@ HnswMemInsert(BuildLocal *bl, int32 n)
 		nentries = nres;
 		if (layer <= level)
 			nsel[layer] = mem_select(bl, n, entries, nentries, layer == 0 ? node->links0 : g->m,
-									 sel + layer * HnswLayerCapacity(g->m, 0));
+									 sel + layer * HnswLayerCapacity(g->m, 0),
+									 layer == 0 ? &reserve0 : NULL);
 	}
 
 	node_lock(g, node, LW_EXCLUSIVE);
@@ -432,6 +461,12 @@ HnswMemInsert(BuildLocal *bl, int32 n)
 		memcpy(node_links(g, node, layer), sel + layer * HnswLayerCapacity(g->m, 0),
 			   sizeof(int32) * nsel[layer]);
 		node_counts(node)[layer] = nsel[layer];
+	}
+	if (toplayer >= 0 && reserve0 < node->links0)
+	{
+		memcpy(node_links(g, node, 0) + reserve0, sel + reserve0,
+			   sizeof(int32) * (node->links0 - reserve0));
+		node->reserve0 = reserve0;
 	}
 	node_unlock(g, node);
 

@@ -9,7 +9,9 @@
  * span pages (hnswpage.h), so that pages are full.  A second pass lays them
  * out again, forms the tuples, with links translated from node numbers to
  * TIDs, and writes full pages through a bulk-write buffer ring.  All pages are then WAL-logged with
- * log_newpage_range, as the sorted btree build does.
+ * log_newpage_range, as the sorted btree build does.  A layer-0 list is
+ * written with what is left of its reserve after the links the build
+ * searched (hnswbuildgraph.c, mem_select).
  *-------------------------------------------------------------------------
  */
 #include "hnsw/hnswbuild.h"
@@ -40,9 +42,22 @@ form_tuple(HnswBuildState *bs, BuildNode *node, HnswElementTuple tup, Size head_
 		int32	   *links = node_links(g, node, layer);
 		ItemPointerData *out = HnswElementLinks(tup, bs->m, layer);
 
-		HnswElementCounts(tup)[layer] = n;
+		int			nsel = n;
+
 		for (int i = 0; i < n; i++)
 			out[i] = graph_node(g, links[i])->itid;
+		/* layer 0: then what is left of the reserve, unless already linked */
+		for (int i = Max(nsel, node->reserve0); layer == 0 && i < node->links0; i++)
+		{
+			bool		dup = false;
+
+			for (int j = 0; j < nsel && !dup; j++)
+				dup = links[j] == links[i];
+			if (!dup)
+				out[n] = graph_node(g, links[i])->itid;
+			n += !dup;
+		}
+		HnswElementCounts(tup)[layer] = n;
 	}
 	return size;
 }

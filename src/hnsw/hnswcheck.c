@@ -267,6 +267,15 @@ check_links(CheckState *cs)
 										 ItemPointerGetOffsetNumber(&ll[i]),
 										 target == NULL ? "which holds no element" :
 										 "an element of a lower level"));
+					for (int j = 0; j < i; j++)
+						if (ItemPointerEquals(&ll[j], &ll[i]))
+						{
+							corrupt(cs, blkno, off,
+									psprintf("links %d and %d of layer %d both point at (%u,%u)",
+											 j, i, layer, ItemPointerGetBlockNumber(&ll[i]),
+											 ItemPointerGetOffsetNumber(&ll[i])));
+							break;
+						}
 					cs->nlinks++;
 				}
 			}

@@ -176,23 +176,54 @@ HnswSelectNeighbors(const HnswDistance *d, HnswCandidate *cands, int ncands,
 		}
 	}
 	if (d->metric == HNSW_METRIC_IP)
-	{
-		for (int i = 0; i < ncands && count < keep; i++)
-		{
-			bool		copy = false;
+		count = HnswFillNeighbors(d, cands, ncands, vecs, keep, selected, count);
+	pfree(chosen);
+	return count;
+}
 
-			if (selected[i])
-				continue;
-			for (int j = 0; j < count && !copy; j++)
-				copy = cands[i].dist == cands[chosen[j]].dist &&
-					same_point(d, cands, vecs, i, chosen[j],
-							   HnswDist(d, vecs[i], vecs[chosen[j]]));
-			if (copy && ncopies >= maxcopies)
-				continue;
-			selected[i] = true;
-			chosen[count++] = i;
-			ncopies += copy;
-		}
+/*
+ * Fill the slots the heuristic left empty (count of keep marked in
+ * selected[]) with the nearest candidates it pruned, copies of a kept one
+ * still capped as HnswSelectNeighbors caps them; returns the new count.
+ */
+int
+HnswFillNeighbors(const HnswDistance *d, const HnswCandidate *cands, int ncands,
+				  const void **vecs, int keep, bool *selected, int count)
+{
+	int			maxcopies = Max(1, keep / 4);
+	int			ncopies = 0;
+	int			nchosen = 0;
+	int		   *chosen = palloc(sizeof(int) * Max(keep, 1));
+
+	for (int i = 0; i < ncands && nchosen < keep; i++)
+		if (selected[i])
+			chosen[nchosen++] = i;
+	/* the copies the heuristic kept count against the cap */
+	for (int i = 1; i < nchosen; i++)
+		for (int j = 0; j < i; j++)
+			if (cands[chosen[i]].dist == cands[chosen[j]].dist &&
+				same_point(d, cands, vecs, chosen[i], chosen[j],
+						   HnswDist(d, vecs[chosen[i]], vecs[chosen[j]])))
+			{
+				ncopies++;
+				break;
+			}
+	for (int i = 0; i < ncands && count < keep; i++)
+	{
+		bool		copy = false;
+
+		if (selected[i])
+			continue;
+		for (int j = 0; j < nchosen && !copy; j++)
+			copy = cands[i].dist == cands[chosen[j]].dist &&
+				same_point(d, cands, vecs, i, chosen[j],
+						   HnswDist(d, vecs[i], vecs[chosen[j]]));
+		if (copy && ncopies >= maxcopies)
+			continue;
+		selected[i] = true;
+		chosen[nchosen++] = i;
+		count++;
+		ncopies += copy;
 	}
 	pfree(chosen);
 	return count;

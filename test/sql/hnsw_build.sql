@@ -113,7 +113,24 @@ RESET hnsw.ef_search;
 DROP TABLE near_ins;
 DROP TABLE near;
 
--- 5. The opclasses pass the access method's validator
+-- 5. Layer-0 lists are written full.  The heuristic keeps some 10 to 15 of
+-- a list's 32 slots on random data; the build fills the rest with the
+-- nearest candidates it pruned (hnswbuildgraph.c), its own searches still
+-- following the heuristic's links only.  links counts every layer's.
+SELECT setseed(0.5);
+CREATE TABLE f (id int, v vector(16));
+INSERT INTO f
+SELECT i, (SELECT array_agg(random())::real[] FROM generate_series(1, 16) WHERE i > 0)::vector
+  FROM generate_series(1, 2000) i;
+CREATE INDEX f_idx ON f USING hnsw (v);
+SELECT elements, reachable, links >= 32 * elements AS full_lists
+  FROM hnsw_index_check('f_idx', true);
+-- and each row is still found by its own vector
+SELECT count(*) FROM f
+ WHERE id <> (SELECT f2.id FROM f f2 ORDER BY f2.v <-> f.v LIMIT 1);
+DROP TABLE f;
+
+-- 6. The opclasses pass the access method's validator
 SELECT opc.opcname, amvalidate(opc.oid)
   FROM pg_opclass opc JOIN pg_am am ON am.oid = opc.opcmethod
  WHERE am.amname = 'hnsw'

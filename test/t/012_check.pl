@@ -3,6 +3,7 @@
 #	hnsw_index_check() catches real damage.  Five copies of one index are
 #	damaged on disk while the server is down, each in one place: a link
 #	pointing outside the index, a link count beyond the element's slots,
+#	a link repeated in one list,
 #	a page's special space, the entry element's layer-0 list (which cuts
 #	the rest of the graph off), and an element's heap TID (a table row is
 #	left without an element).  Each one is reported, naming the block and
@@ -28,7 +29,7 @@ $node->init;
 $node->append_conf('postgresql.conf', "autovacuum = off\n");
 $node->start;
 
-my @copies = qw(clean link count special entry heaptid deadlink);
+my @copies = qw(clean link count dup special entry heaptid deadlink);
 $node->safe_psql(
 	'postgres', q{
 CREATE EXTENSION vecext;
@@ -70,6 +71,14 @@ my %where;
 	my ($lp, $off) = split /\|/, first_element('idx_count');
 	$poke{count} = [ 8192 + $off + 20, pack('S', 999) ];
 	$where{count} = qr/block 1, offset $lp: 999 links on layer 0, which has \d+ slots/;
+}
+{
+	# link 1 of layer 0 made a copy of link 0: a list that names one element twice
+	my ($lp, $off) = split /\|/, first_element('idx_dup');
+	my $link0 = $node->safe_psql('postgres',
+		"SELECT encode(substr(get_raw_page('idx_dup', 1), $off + 25, 6), 'hex')");
+	$poke{dup} = [ 8192 + $off + 30, pack('H*', $link0) ];
+	$where{dup} = qr/block 1, offset $lp: links 0 and 1 of layer 0 both point at \(\d+,\d+\)/;
 }
 # the page id of block 1: the special space is the last 16 bytes (12 MAXALIGNed),
 # page_id its bytes 10-11
