@@ -204,6 +204,10 @@ def parse_args(argv):
     p.add_argument("--client", choices=("native", "psycopg"), default="native",
                    help="the loop that runs the timed queries: native (default; bench/knnloop.c "
                         "on libpq, built here with cc) or psycopg")
+    p.add_argument("--client-wait", choices=("spin", "sleep"), default="spin",
+                   help="how the C loop waits for each answer when one client runs: spin "
+                        "(default; polls its socket, so a vCPU's wake-up is not timed) or "
+                        "sleep (in poll(), as most applications)")
     p.add_argument("--no-hnswlib", action="store_true", help="skip hnswlib")
     p.add_argument("--probes", default="1,2,4,8,16,32",
                    help="comma list of ivfflat.probes values; empty: no ivfflat "
@@ -356,7 +360,7 @@ def run_dataset(name, args, dsn, ref_dsn, ref_args, datasets):
 
 def main(argv):
     args = parse_args(argv)
-    set_client(args.client)
+    set_client(args.client, args.client_wait)
     tmp = None
     if args.out is None:
         if args.smoke:
@@ -426,6 +430,12 @@ def main(argv):
         set_client("native")
         log(f"the same through psycopg: p50 "
             f"{run['round_trip_psycopg']['p50_ms'] * 1e3:.0f} us")
+        other = "sleep" if args.client_wait == "spin" else "spin"
+        set_client("native", other)
+        run["round_trip_" + other] = round_trip_floor(conn, 200 if args.smoke else 2000)
+        set_client("native", args.client_wait)
+        log(f"the same with the client's wait {other}: p50 "
+            f"{run['round_trip_' + other]['p50_ms'] * 1e3:.0f} us")
     if not run["hnsw_available"]:
         run["notes"].append("The hnsw access method does not exist in this server: the vecext "
                             "index figures are missing (exact scan and hnswlib only).")

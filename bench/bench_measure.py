@@ -352,7 +352,7 @@ def bench_clients(dsn, sql, qparams, args, session_sql):
                 conn.execute(stmt)
             k = i * len(qparams) // n
             order = qparams[k:] + qparams[:k]
-            run_queries(conn, sql, order[:args.warmup])
+            run_queries(conn, sql, order[:args.warmup], alone=n == 1)
         except Exception as e:  # reported by the caller
             errors.append(repr(e))
             barrier.abort()
@@ -360,7 +360,7 @@ def bench_clients(dsn, sql, qparams, args, session_sql):
         try:
             barrier.wait()
             t = time.perf_counter()
-            _, lat, wall = run_queries(conn, sql, order)
+            _, lat, wall = run_queries(conn, sql, order, alone=n == 1)
             stats[i] = (t, t + wall, lat)
         except Exception as e:
             errors.append(repr(e))

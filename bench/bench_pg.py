@@ -182,14 +182,22 @@ def best_of(runs, one_pass):
 # psycopg loop remains (set_client("psycopg"), or when the C loop cannot be
 # built), and the run states which one measured.
 # ----------------------------------------------------------------------------
-_CLIENT = {"want": "native", "lib": None, "why": None}
+_CLIENT = {"want": "native", "lib": None, "why": None, "spin": False}
 KNN_LOOP_MAX_ROWS = 1000
 
 
-def set_client(name):
+def set_client(name, wait=None):
+    """The loop that runs the timed queries (native, psycopg), and for the
+    C loop how one client waits for an answer: spin (polling the socket,
+    which is non-blocking) or sleep (in poll(), woken by the server's send).
+    Queries from several clients at once never spin (run_queries)."""
     if name not in ("native", "psycopg"):
         raise ValueError(f"unknown query client {name!r}")
+    if wait not in (None, "spin", "sleep"):
+        raise ValueError(f"unknown wait {wait!r}")
     _CLIENT["want"] = name
+    if wait is not None:
+        _CLIENT["spin"] = wait == "spin"
 
 
 def native_loop():
@@ -219,7 +227,7 @@ def native_loop():
     lib.knn_run.argtypes = [c.c_void_p, c.c_char_p, c.c_int, c.POINTER(c.c_char_p),
                             c.POINTER(c.c_int), c.c_int, c.POINTER(c.c_int32),
                             c.POINTER(c.c_int), c.POINTER(c.c_double),
-                            c.POINTER(c.c_double), c.c_char_p, c.c_int]
+                            c.POINTER(c.c_double), c.c_int, c.c_char_p, c.c_int]
     _CLIENT["lib"] = lib
     return lib
 
@@ -227,12 +235,15 @@ def native_loop():
 def client_name():
     """Which loop measures the queries, for the report."""
     if _CLIENT["want"] == "native" and native_loop() is not None:
-        return "C loop on libpq (bench/knnloop.c): binary parameters and results"
+        return ("C loop on libpq (bench/knnloop.c): binary parameters and results; " +
+                ("one client polls its socket for the answer instead of sleeping in poll() "
+                 "(several clients at once sleep)" if _CLIENT["spin"] else
+                 "the client sleeps in poll() until the answer comes"))
     return ("psycopg (pure Python), binary parameters and results" +
             (f"; {_CLIENT['why']}" if _CLIENT["want"] == "native" else ""))
 
 
-def _native_run(lib, conn, sql, oid, datas):
+def _native_run(lib, conn, sql, oid, datas, spin):
     import ctypes
     ptr = conn.pgconn.pgconn_ptr
     # the statements this loop prepared, kept on the connection they live in
@@ -260,7 +271,7 @@ def _native_run(lib, conn, sql, oid, datas):
                      ids.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
                      nrows.ctypes.data_as(ctypes.POINTER(ctypes.c_int)),
                      lat.ctypes.data_as(ctypes.POINTER(ctypes.c_double)),
-                     ctypes.byref(wall), err, len(err))
+                     ctypes.byref(wall), int(spin), err, len(err))
     if rc != 0:
         raise psycopg.Error(err.value.decode(errors="replace").strip())
     if nrows.max(initial=0) > k:
@@ -274,13 +285,16 @@ def _type_oid(conn, name):
     return conn.execute("SELECT %s::regtype::oid", (name,)).fetchone()[0]
 
 
-def run_queries(conn, sql, params):
+def run_queries(conn, sql, params, alone=True):
     """Run the prepared query (its one parameter %b or %s) once per
-    parameter; (ids per query, latency s per query, wall s)."""
+    parameter; (ids per query, latency s per query, wall s).  alone: no
+    other client runs queries meanwhile (else the C loop does not spin:
+    two spinning clients would take the cores their servers need)."""
     lib = native_loop() if _CLIENT["want"] == "native" else None
     if lib is not None and params and all(isinstance(p, VecParam) for p in params):
         return _native_run(lib, conn, sql.replace("%b", "$1").replace("%s", "$1"),
-                           _type_oid(conn, "vector"), [p.data for p in params])
+                           _type_oid(conn, "vector"), [p.data for p in params],
+                           _CLIENT["spin"] and alone)
     cur = conn.cursor(binary=True)
     results, lat = [], []
     pc = time.perf_counter
@@ -302,8 +316,10 @@ def round_trip_floor(conn, n):
     if lib is not None:
         datas = [struct.pack(">i", i) for i in range(n)]
         oid = _type_oid(conn, "int4")
-        _native_run(lib, conn, "SELECT $1::int4", oid, datas[:50])
-        _, lat, wall = best_of(3, lambda: _native_run(lib, conn, "SELECT $1::int4", oid, datas))
+        spin = _CLIENT["spin"]
+        _native_run(lib, conn, "SELECT $1::int4", oid, datas[:50], spin)
+        _, lat, wall = best_of(3, lambda: _native_run(lib, conn, "SELECT $1::int4", oid, datas,
+                                                      spin))
         return dict(queries=n, **latency_stats(lat, wall))
     cur = conn.cursor(binary=True)
     for i in range(min(n, 50)):

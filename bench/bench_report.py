@@ -132,6 +132,10 @@ def markdown(run):
                  f"(`SELECT $1::int4`) over the same connection takes p50 "
                  f"{rt['p50_ms'] * 1e3:.0f} µs ({rt['qps']:.0f} per second)" +
                  (f"; through psycopg it takes {rtp['p50_ms'] * 1e3:.0f} µs" if rtp else "") +
+                 "".join(f"; with the C loop's client {how} for the answer, "
+                         f"{run[f'round_trip_{w}']['p50_ms'] * 1e3:.0f} µs"
+                         for w, how in (("spin", "spinning"), ("sleep", "sleeping"))
+                         if run.get(f"round_trip_{w}")) +
                  ". "
                  f"Load average (1/5/15 min) at start {run.get('load_average_start')}, "
                  f"at end {run.get('load_average_end')}: the machine is shared, so compare "
