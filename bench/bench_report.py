@@ -106,8 +106,7 @@ def markdown(run):
              f"QPS and latency: the fastest of {run['runs']} pass(es) over the queries "
              f"(passes interleaved across ef values, and vecext's and the reference's "
              f"in turn: each pass at each ef runs on one, then on the other, so that a "
-             f"neighbour's load on the shared machine falls on both; the scale data set "
-             f"excepted). "
+             f"neighbour's load on the shared machine falls on both). "
              f"Cells: recall@{K} / QPS. \"build s\" is the build with "
              f"max_parallel_maintenance_workers={workers[0]} for vecext, one thread for "
              f"hnswlib.")

@@ -15,7 +15,9 @@
 #
 # Each Postgres system loads one table in steps with binary COPY: the rows
 # of the smaller size, measured, its index dropped, then the rest; so both
-# sizes are the same rows in the same physical order.  No exact scan,
+# sizes are the same rows in the same physical order.  At each size both
+# systems load and build first, then their queries are measured in turn
+# (bench_measure.measure_ef's partner), as on the other data sets.  No exact scan,
 # clients, ivfflat or inserts here: the other data sets measure those.
 # ----------------------------------------------------------------------------
 import time
@@ -74,12 +76,43 @@ def run_scale(d, args, dsn, ref_dsn, cache, with_hnswlib):
         steps.append(dict(rows=n, raw_mb=ds.raw_mb, ground_truth=path))
     d["ground_truth"] = steps[-1]["ground_truth"]
 
-    for label, sdsn in [("vecext", dsn)] + ([("reference", ref_dsn)] if ref_dsn else []):
-        try:
-            scale_pg(full, truths, args, sdsn, steps, label)
-        except Exception as e:
-            errors.append(f"{label}: {type(e).__name__}: {e}")
-            traceback.print_exc()
+    systems = [("vecext", dsn)] + ([("reference", ref_dsn)] if ref_dsn else [])
+    gens = [(label, scale_pg(full, args, sdsn, steps, label)) for label, sdsn in systems]
+    for i, (step, (gt_ids, gt_dists)) in enumerate(zip(steps, truths)):
+        ready = []
+        for label, g in gens:
+            if g is None:
+                continue
+            try:
+                sy = next(g)
+            except StopIteration:
+                sy = None
+            except Exception as e:
+                errors.append(f"{label}: {type(e).__name__}: {e}")
+                traceback.print_exc()
+                sy = None
+            if sy is not None:
+                ready.append(sy)
+        # Measured in turn, as bench.py's other data sets: each pass at each
+        # ef on vecext, then on the reference.
+        if ready:
+            a = ready[0]
+            try:
+                measure_ef(a["conn"], f"scale {step['rows']}", a["label"], a["sql"],
+                           a["qparams"], a["index"], args.scale_ef, args, gt_ids, gt_dists,
+                           a["idx"], a["errors"], ready[1] if len(ready) > 1 else None)
+            except Exception as e:
+                for sy in ready:
+                    sy["errors"].append(f"{type(e).__name__}: {e}")
+                traceback.print_exc()
+                for j, (label, g) in enumerate(gens):
+                    if g is not None:
+                        g.close()
+                        gens[j] = (label, None)
+    for label, g in gens:
+        if g is not None:
+            g.close()
+    for label, _ in systems:
         for step in steps:
             errors.extend(f"{label} at {step['rows']} rows: {e}"
                           for e in (step.get(label) or {}).pop("errors", []))
@@ -106,10 +139,14 @@ def run_scale(d, args, dsn, ref_dsn, cache, with_hnswlib):
             ", ".join(f"x{e['qps_ratio']:.2f} at ef {e['ef']}" for e in g["ef"]))
 
 
-def scale_pg(full, truths, args, dsn, steps, label):
-    """One system's measurements at each size, into steps[i][label].  A
-    failure is recorded in that size's errors and ends this system's run:
-    the table is then in no known state."""
+def scale_pg(full, args, dsn, steps, label):
+    """One system's steps, into steps[i][label], as a generator: for each
+    size, load the rows up to it and build, then yield what measure_ef needs
+    for this system (conn, label, index, idx, errors, sql, qparams), or
+    None when the server has no hnsw; the next step drops the index first.
+    A failure is recorded in that size's errors and ends this system's run:
+    the table is then in no known state.  Closing the generator drops the
+    table (unless --keep) and the connection."""
     op, opclass, _ = METRICS[full.metric]
     table = SCALE_TABLE
     index = table + "_hnsw"
@@ -131,7 +168,7 @@ def scale_pg(full, truths, args, dsn, steps, label):
         if have_hnsw:
             check_ef_setting(conn)
         loaded, load_s = 0, 0.0
-        for step, (gt_ids, gt_dists) in zip(steps, truths):
+        for step in steps:
             n = step["rows"]
             name = f"scale {n}"
             res = step[label] = dict(query=sql.replace("%b", "$1"), errors=[])
@@ -156,6 +193,7 @@ def scale_pg(full, truths, args, dsn, steps, label):
                     res["index"] = None
                     res["index_missing"] = ("the hnsw access method does not exist in this "
                                             "server: no index figures")
+                    yield None
                     continue
                 idx = res["index"] = dict(m=HNSW_M, ef_construction=HNSW_EF_CONSTRUCTION,
                                           create=create, maintenance_work_mem=mwm, builds=[])
@@ -164,8 +202,13 @@ def scale_pg(full, truths, args, dsn, steps, label):
                 idx["builds"].append(b)
                 idx.update(build_s=b["build_s"], build_workers=b["workers"],
                            index_mb=b["index_mb"], **size_figures(b["index_mb"], n, full.dim))
-                measure_ef(conn, name, label, sql, qparams, index, args.scale_ef, args, gt_ids,
-                           gt_dists, idx, res["errors"])
+            except Exception as e:
+                res["errors"].append(f"{type(e).__name__}: {e}")
+                traceback.print_exc()
+                break
+            yield dict(conn=conn, label=label, index=index, idx=idx, errors=res["errors"],
+                       sql=sql, qparams=qparams)
+            try:
                 conn.execute(f"DROP INDEX {index}")
             except Exception as e:
                 res["errors"].append(f"{type(e).__name__}: {e}")
