@@ -162,5 +162,37 @@ RESET enable_indexscan;
 
 DROP TABLE items;
 
+-- Wide vectors are stored out of line: a seq scan's cost counts the
+-- table's few pages, not the TOAST pages it reads, while the search's
+-- element pages hold the vectors.  At ef_search 100 a search visits some
+-- 700 of these 1500 elements, on about as many pages; the table has 11.
+-- The index is still the plan (hnswcost.c, HnswCostToastCredit), both as
+-- a custom plan and as the generic plan of a prepared statement.
+SELECT setseed(0.25);
+CREATE TABLE wide (id int PRIMARY KEY, v vector(1536));
+INSERT INTO wide
+SELECT i, (SELECT array_agg(random())::real[] FROM generate_series(1, 1536) WHERE i > 0)::vector
+  FROM generate_series(1, 1500) i;
+CREATE INDEX wide_v_idx ON wide USING hnsw (v vector_l2_ops);
+ANALYZE wide;
+SELECT pg_relation_size('wide') / 8192 < 20 AS few_table_pages,
+       pg_relation_size('wide_v_idx') / 8192 > 1000 AS many_index_pages;
+SET hnsw.ef_search = 100;
+EXPLAIN (COSTS OFF)
+SELECT id FROM wide ORDER BY v <-> (SELECT v FROM wide WHERE id = 7) LIMIT 10;
+PREPARE wide_knn(vector) AS SELECT id FROM wide ORDER BY v <-> $1 LIMIT 10;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (COSTS OFF) EXECUTE wide_knn('[1]');
+RESET plan_cache_mode;
+-- the row's own vector comes first
+SELECT id FROM wide ORDER BY v <-> (SELECT v FROM wide WHERE id = 7) LIMIT 1;
+-- a search that would visit most of the index gets no credit
+SET hnsw.ef_search = 1000;
+EXPLAIN (COSTS OFF)
+SELECT id FROM wide ORDER BY v <-> (SELECT v FROM wide WHERE id = 7) LIMIT 10;
+RESET hnsw.ef_search;
+DEALLOCATE wide_knn;
+DROP TABLE wide;
+
 RESET search_path;
 DROP SCHEMA hnsw_planner;
