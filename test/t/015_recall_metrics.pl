@@ -313,8 +313,14 @@ note sprintf('clustered %d x %d: recall@10 at ef 40 before %.3f, after vacuum %.
 	$rows, $dim, $before, $after, $t_vacuum, $blocks / $elements, $reindexed, $t_reindex);
 cmp_ok($after, '>=', $before - 0.01,
 	'10% deleted and vacuumed: recall@10 within 0.01 of the recall before the delete');
-cmp_ok($blocks / $elements, '<=', 30,
-	'the vacuum stays local: at most 30 buffer accesses per element');
+# A build writes its layer-0 lists full (32.5 links per element here, 12.4
+# before): with 10% deleted nearly every list has a dead link to repair,
+# and 35 accesses per element were measured (25 with heuristic-only
+# lists).  A graph search per repair would read hundreds.  (Dropping the
+# dead links of lists still half full, without repair, read 6.9 but cost
+# 0.011 of recall.)
+cmp_ok($blocks / $elements, '<=', 45,
+	'the vacuum stays local: at most 45 buffer accesses per element');
 
 #-------------------------------------------------------------------------
 # 4. Copies.
