@@ -78,24 +78,14 @@ def run_scale(d, args, dsn, ref_dsn, cache, with_hnswlib):
 
     systems = [("vecext", dsn)] + ([("reference", ref_dsn)] if ref_dsn else [])
     gens = [(label, scale_pg(full, args, sdsn, steps, label)) for label, sdsn in systems]
-    for i, (step, (gt_ids, gt_dists)) in enumerate(zip(steps, truths)):
-        ready = []
-        for label, g in gens:
-            if g is None:
+    try:
+        for step, (gt_ids, gt_dists) in zip(steps, truths):
+            ready = [sy for sy in (advance(g, label, errors) for label, g in gens)
+                     if sy is not None]
+            if not ready:
                 continue
-            try:
-                sy = next(g)
-            except StopIteration:
-                sy = None
-            except Exception as e:
-                errors.append(f"{label}: {type(e).__name__}: {e}")
-                traceback.print_exc()
-                sy = None
-            if sy is not None:
-                ready.append(sy)
-        # Measured in turn, as bench.py's other data sets: each pass at each
-        # ef on vecext, then on the reference.
-        if ready:
+            # Measured in turn, as bench.py's other data sets: each pass at
+            # each ef on vecext, then on the reference.
             a = ready[0]
             try:
                 measure_ef(a["conn"], f"scale {step['rows']}", a["label"], a["sql"],
@@ -105,12 +95,9 @@ def run_scale(d, args, dsn, ref_dsn, cache, with_hnswlib):
                 for sy in ready:
                     sy["errors"].append(f"{type(e).__name__}: {e}")
                 traceback.print_exc()
-                for j, (label, g) in enumerate(gens):
-                    if g is not None:
-                        g.close()
-                        gens[j] = (label, None)
-    for label, g in gens:
-        if g is not None:
+                break
+    finally:
+        for _, g in gens:
             g.close()
     for label, _ in systems:
         for step in steps:
@@ -139,11 +126,23 @@ def run_scale(d, args, dsn, ref_dsn, cache, with_hnswlib):
             ", ".join(f"x{e['qps_ratio']:.2f} at ef {e['ef']}" for e in g["ef"]))
 
 
+def advance(gen, label, errors):
+    """The next step of a system's generator (scale_pg): what measure_ef
+    needs, or None when it has no more steps, no index, or failed."""
+    try:
+        return next(gen, None)
+    except Exception as e:
+        errors.append(f"{label}: {type(e).__name__}: {e}")
+        traceback.print_exc()
+        return None
+
+
 def scale_pg(full, args, dsn, steps, label):
     """One system's steps, into steps[i][label], as a generator: for each
     size, load the rows up to it and build, then yield what measure_ef needs
     for this system (conn, label, index, idx, errors, sql, qparams), or
-    None when the server has no hnsw; the next step drops the index first.
+    None when the server has no hnsw; the next step drops the index first
+    (the last goes with the table, or stays with it under --keep).
     A failure is recorded in that size's errors and ends this system's run:
     the table is then in no known state.  Closing the generator drops the
     table (unless --keep) and the connection."""
@@ -167,12 +166,15 @@ def scale_pg(full, args, dsn, steps, label):
         have_hnsw = hnsw_available(conn)
         if have_hnsw:
             check_ef_setting(conn)
-        loaded, load_s = 0, 0.0
+        loaded, load_s, built = 0, 0.0, False
         for step in steps:
             n = step["rows"]
             name = f"scale {n}"
             res = step[label] = dict(query=sql.replace("%b", "$1"), errors=[])
             try:
+                if built:
+                    conn.execute(f"DROP INDEX {index}")
+                    built = False
                 t = time.perf_counter()
                 for lo in range(loaded, n, COPY_ROWS):
                     hi = min(n, lo + COPY_ROWS)
@@ -206,14 +208,9 @@ def scale_pg(full, args, dsn, steps, label):
                 res["errors"].append(f"{type(e).__name__}: {e}")
                 traceback.print_exc()
                 break
+            built = True
             yield dict(conn=conn, label=label, index=index, idx=idx, errors=res["errors"],
                        sql=sql, qparams=qparams)
-            try:
-                conn.execute(f"DROP INDEX {index}")
-            except Exception as e:
-                res["errors"].append(f"{type(e).__name__}: {e}")
-                traceback.print_exc()
-                break
     finally:
         if not args.keep:
             drop_table(conn, table, "scale")

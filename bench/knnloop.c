@@ -68,22 +68,20 @@ exec_spinning(PGconn *conn, const char *stmt, const char *param, int len, const 
 
 	if (!PQsendQueryPrepared(conn, stmt, 1, &param, &len, formats, 1))
 		return NULL;
-	while (PQisBusy(conn))
-		if (!PQconsumeInput(conn))
-			return NULL;
 	/* the last result is the one to keep, as PQexec does */
-	while ((next = PQgetResult(conn)) != NULL)
+	for (;;)
 	{
-		PQclear(res);
-		res = next;
 		while (PQisBusy(conn))
 			if (!PQconsumeInput(conn))
 			{
 				PQclear(res);
 				return NULL;
 			}
+		if ((next = PQgetResult(conn)) == NULL)
+			return res;
+		PQclear(res);
+		res = next;
 	}
-	return res;
 }
 
 /*

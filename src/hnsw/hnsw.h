@@ -433,7 +433,6 @@ extern IndexBulkDeleteResult *hnswvacuumcleanup(IndexVacuumInfo *info,
 extern void HnswCostSequential(PlannerInfo *root, IndexPath *path, double loop_count,
 							   double ntuples, GenericCosts *costs);
 extern double HnswRowsNeeded(PlannerInfo *root, double matching);
-extern Cost HnswCostToastCredit(IndexOptInfo *info, const GenericCosts *costs, double fraction);
 extern bool HnswCostUnordered(IndexPath *path, Cost *indexStartupCost, Cost *indexTotalCost,
 							  Selectivity *indexSelectivity, double *indexCorrelation,
 							  double *indexPages);

@@ -97,16 +97,15 @@ HnswCostSequential(PlannerInfo *root, IndexPath *path, double loop_count, double
  * count are not charged (the reference extension does the same).  Returns
  * the cost to take off.
  */
-Cost
-HnswCostToastCredit(IndexOptInfo *info, const GenericCosts *costs, double fraction)
+static Cost
+toast_credit(IndexOptInfo *info, const GenericCosts *costs, double fraction)
 {
-	double		random_page_cost;
 	double		seq_page_cost;
 	double		table_pages = info->rel->pages;
 
 	if (fraction >= 0.5 || costs->numIndexPages <= table_pages)
 		return 0;
-	get_tablespace_page_costs(info->reltablespace, &random_page_cost, &seq_page_cost);
+	get_tablespace_page_costs(info->reltablespace, NULL, &seq_page_cost);
 	return (costs->numIndexPages - table_pages) * seq_page_cost;
 }
 
@@ -181,7 +180,7 @@ hnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	HnswCostSequential(root, path, loop_count, Min(visits, tuples), &costs);
 
 	/* the first batch comes after its whole search */
-	*indexStartupCost = costs.indexTotalCost - HnswCostToastCredit(info, &costs, visits / tuples);
+	*indexStartupCost = costs.indexTotalCost - toast_credit(info, &costs, visits / tuples);
 	*indexTotalCost = *indexStartupCost;
 	*indexCorrelation = 0;
 	*indexPages = costs.numIndexPages;

@@ -166,7 +166,7 @@ DROP TABLE items;
 -- table's few pages, not the TOAST pages it reads, while the search's
 -- element pages hold the vectors.  At ef_search 100 a search visits some
 -- 700 of these 1500 elements, on about as many pages; the table has 11.
--- The index is still the plan (hnswcost.c, HnswCostToastCredit), both as
+-- The index is still the plan (hnswcost.c, toast_credit), both as
 -- a custom plan and as the generic plan of a prepared statement.
 SELECT setseed(0.25);
 CREATE TABLE wide (id int PRIMARY KEY, v vector(1536));
