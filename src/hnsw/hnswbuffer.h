@@ -214,6 +214,28 @@ prefetch_tuple(Page page, OffsetNumber off)
 }
 
 /*
+ * Prefetch the rest of the tuple at off of a pinned page, past the lines
+ * prefetch_tuple asked for: the payload, for a kernel that is about to
+ * read it.  The line pointer is read unlocked: only addresses come of it,
+ * and they are kept inside the page.
+ */
+static inline void
+prefetch_tuple_rest(Page page, OffsetNumber off)
+{
+	ItemId		iid;
+	Size		start,
+				end;
+
+	if (off < FirstOffsetNumber || off > PageGetMaxOffsetNumber(page))
+		return;
+	iid = PageGetItemId(page, off);
+	start = ItemIdGetOffset(iid);
+	end = Min(start + ItemIdGetLength(iid), BLCKSZ);
+	for (Size o = start + 64 * 4; o < end; o += 64)
+		prefetch((char *) page + o);
+}
+
+/*
  * Prefetch the element tuple at tid through its block's hint, unpinned:
  * its line pointer is read racily, and only an address comes of it.
  */

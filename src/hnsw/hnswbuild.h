@@ -105,6 +105,16 @@ node_payload(BuildGraph *g, BuildNode *node)
 		sizeof(int32) * HnswTotalLinks(g->m, node->level) + sizeof(float);
 }
 
+/* Ask for all the lines of a node's payload, ahead of a kernel reading it. */
+static inline void
+prefetch_node_payload(BuildGraph *g, BuildNode *node)
+{
+	const char *p = node_payload(g, node);
+
+	for (Size off = 0; off < node->payload_size; off += 64)
+		__builtin_prefetch(p + off);
+}
+
 /* Per-process state of inserting into the graph. */
 typedef struct BuildLocal
 {

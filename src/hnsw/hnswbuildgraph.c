@@ -224,7 +224,8 @@ mem_search_layer(BuildLocal *bl, const void *q, HnswCandidate *entries, int nent
 	{
 		HnswCandidate c = HnswHeapPop(cand);
 		BuildNode  *node = graph_node(g, c.idx);
-		int			n;
+		int			n,
+					nfresh;
 
 		if (result->size >= ef && c.dist > HnswHeapTop(result)->dist)
 			break;
@@ -234,15 +235,24 @@ mem_search_layer(BuildLocal *bl, const void *q, HnswCandidate *entries, int nent
 		memcpy(bl->linkbuf, node_links(g, node, layer), sizeof(int32) * n);
 		node_unlock(g, node);
 
+		/*
+		 * The unvisited neighbours first, their nodes' headers asked for;
+		 * then each one's distance while the next one's payload comes in.
+		 */
+		nfresh = 0;
 		for (int i = 0; i < n; i++)
+			if (visit(bl, bl->linkbuf[i]))
+			{
+				bl->linkbuf[nfresh++] = bl->linkbuf[i];
+				__builtin_prefetch(graph_node(g, bl->linkbuf[i]));
+			}
+		for (int i = 0; i < nfresh; i++)
 		{
 			int32		e = bl->linkbuf[i];
 			HnswCandidate ec;
 
-			if (i + 1 < n)
-				__builtin_prefetch(node_payload(g, graph_node(g, bl->linkbuf[i + 1])));
-			if (!visit(bl, e))
-				continue;
+			if (i + 1 < nfresh)
+				prefetch_node_payload(g, graph_node(g, bl->linkbuf[i + 1]));
 			ec.dist = HnswDist(&bl->cdist, q, node_payload(g, graph_node(g, e)));
 			if (result->size < ef || ec.dist < HnswHeapTop(result)->dist)
 			{

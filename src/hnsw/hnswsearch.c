@@ -115,12 +115,15 @@ read_spanning(Relation index, RecentBuffers *hints, Buffer buf, HnswElementTuple
 		return read_spanning_locked(index, buf, tup, d, m, q, tid, out);
 	}
 	/*
-	 * The chunk's first lines come in while the first part is compared.
+	 * The chunk comes in while the first part is compared.
 	 * (Its line pointer is read unpinned: kept inside the page.)
 	 */
 	if (ItemPointerGetOffsetNumber(&next) >= FirstOffsetNumber &&
 		ItemPointerGetOffsetNumber(&next) <= MaxOffsetNumber)
+	{
 		prefetch_tuple((Page) BufferGetBlock(hint), ItemPointerGetOffsetNumber(&next));
+		prefetch_tuple_rest((Page) BufferGetBlock(hint), ItemPointerGetOffsetNumber(&next));
+	}
 	candidate_of(tup, tid, out);
 	sum = d->kernel(q, HnswElementPayload(tup, m), (int) (tup->head_size / d->unit));
 	if (!(d->prefix_bound && sum >= bound) &&
@@ -361,6 +364,8 @@ search_layer(Relation index, const HnswDistance *d, int m, const void *q,
 				for (int i = base; i < base + cnt; i++)
 					prefetch_chunk_hint(hints, BufferGetPage(bufs[i]),
 										ItemPointerGetOffsetNumber(&fresh[i]));
+			prefetch_tuple_rest(BufferGetPage(bufs[base]),
+								ItemPointerGetOffsetNumber(&fresh[base]));
 			for (int i = base; i < base + cnt; i++)
 			{
 				HnswCandidate e;
@@ -369,6 +374,10 @@ search_layer(Relation index, const HnswDistance *d, int m, const void *q,
 				/* what a candidate must beat (a resumable search keeps all) */
 				float		bound = spill == NULL && result->size >= ef ?
 					HnswHeapTop(result)->dist : get_float4_infinity();
+
+				if (i + 1 < base + cnt)
+					prefetch_tuple_rest(BufferGetPage(bufs[i + 1]),
+										ItemPointerGetOffsetNumber(&fresh[i + 1]));
 
 				/* the pin keeps the tuple in place: see "Pins" in hnsw.h */
 				found = read_candidate(index, hints, bufs[i], d, m, q, &fresh[i], bound, &e);
