@@ -68,6 +68,7 @@ from bench_pg import (hnsw_available, loadavg, pg_connect, prepare_session,  # n
                       reference_conn, round_trip_floor, settings, set_client,
                       client_name, native_loop)
 import bench_scale  # noqa: E402
+from bench_concurrency import run_floor  # noqa: E402
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(BENCH_DIR)
@@ -436,6 +437,9 @@ def main(argv):
         set_client("native", args.client_wait)
         log(f"the same with the client's wait {other}: p50 "
             f"{run['round_trip_' + other]['p50_ms'] * 1e3:.0f} us")
+    if args.concurrency:
+        run["concurrency_floor"] = run_floor(conn, args.dsn, args.concurrency,
+                                             args.concurrency_seconds, log)
     if not run["hnsw_available"]:
         run["notes"].append("The hnsw access method does not exist in this server: the vecext "
                             "index figures are missing (exact scan and hnswlib only).")

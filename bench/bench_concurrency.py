@@ -29,7 +29,9 @@ def run_concurrency(conn, dsn, table, index, op, queries, ef, k, clients, second
     so pgbench's sessions are too."""
     qt = table + "_queries"
     conn.execute(f"DROP TABLE IF EXISTS {qt}")
-    conn.execute(f"CREATE TABLE {qt} (id int4, v vector({queries.shape[1]}))")
+    # (a primary key: without it each transaction's subquery reads the whole
+    # table of queries, which cost as much as the kNN search at ef 40)
+    conn.execute(f"CREATE TABLE {qt} (id int4 PRIMARY KEY, v vector({queries.shape[1]}))")
     copy_vectors(conn, qt, np.arange(1, len(queries) + 1, dtype=np.int32), queries)
     conn.execute(f"ANALYZE {qt}")
     query = (f"SELECT id FROM {table} ORDER BY v {op} (SELECT v FROM {qt} WHERE id = :q) "
@@ -53,18 +55,40 @@ def run_concurrency(conn, dsn, table, index, op, queries, ef, k, clients, second
                    (" -c enable_seqscan=off" if forced else ""))
         pgbench = pgbench_path(conn)
         for c in clients:
-            p = subprocess.run([pgbench, "-n", "-M", "prepared", "-c", str(c),
-                                "-j", str(min(c, 4)), "-T", str(seconds), "-f", script, dsn],
-                               capture_output=True, text=True, env=env)
-            tps = re.search(r"^tps = ([0-9.]+)", p.stdout, re.M)
-            lat = re.search(r"^latency average = ([0-9.]+) ms", p.stdout, re.M)
-            failed = re.search(r"^number of failed transactions: ([0-9]+)", p.stdout, re.M)
-            if p.returncode != 0 or tps is None:
-                raise RuntimeError(f"pgbench -c {c} failed: {p.stderr.strip()[-500:]}")
-            row = dict(clients=c, qps=float(tps.group(1)),
-                       latency_ms=float(lat.group(1)) if lat else None,
-                       failed=int(failed.group(1)) if failed else 0)
+            row = pgbench_run(pgbench, script, c, seconds, dsn, env)
             out.append(row)
             log(f"{table}: {c:2d} clients (pgbench, ef {ef}): {row['qps']:.0f} QPS")
     conn.execute(f"DROP TABLE {qt}")
+    return out
+
+
+def pgbench_run(pgbench, script, c, seconds, dsn, env):
+    """One pgbench run of script (prepared) by c clients: a dict."""
+    p = subprocess.run([pgbench, "-n", "-M", "prepared", "-c", str(c),
+                        "-j", str(min(c, 4)), "-T", str(seconds), "-f", script, dsn],
+                       capture_output=True, text=True, env=env)
+    tps = re.search(r"^tps = ([0-9.]+)", p.stdout, re.M)
+    lat = re.search(r"^latency average = ([0-9.]+) ms", p.stdout, re.M)
+    failed = re.search(r"^number of failed transactions: ([0-9]+)", p.stdout, re.M)
+    if p.returncode != 0 or tps is None:
+        raise RuntimeError(f"pgbench -c {c} failed: {p.stderr.strip()[-500:]}")
+    return dict(clients=c, qps=float(tps.group(1)),
+                latency_ms=float(lat.group(1)) if lat else None,
+                failed=int(failed.group(1)) if failed else 0)
+
+
+def run_floor(conn, dsn, clients, seconds, log):
+    """The same pgbench runs of a trivial prepared `SELECT 1`: how much of the
+    fall past the cores is the machine's and pgbench's own, in the same run."""
+    out = []
+    with tempfile.TemporaryDirectory(prefix="vecext-pgbench-") as tmp:
+        script = os.path.join(tmp, "one.sql")
+        with open(script, "w") as f:
+            f.write("SELECT 1;\n")
+        os.chmod(tmp, 0o755)
+        pgbench = pgbench_path(conn)
+        for c in clients:
+            row = pgbench_run(pgbench, script, c, seconds, dsn, dict(os.environ))
+            out.append(row)
+            log(f"SELECT 1: {c:2d} clients (pgbench): {row['qps']:.0f} QPS")
     return out

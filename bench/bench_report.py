@@ -207,12 +207,22 @@ def markdown(run):
         L.append(f"## Clients (pgbench, prepared, one kNN query per transaction, "
                  f"ef_search {(run.get('args') or {}).get('clients_ef')}): QPS")
         L.append("")
-        L.append("| data | system | " + " | ".join(f"{c}" for c in counts) + " |")
-        L.append("|---|---|" + "---:|" * len(counts))
-        for d, name, rows in conc:
+        L.append("| data | system | " + " | ".join(f"{c}" for c in counts) +
+                 f" | {counts[-1]} / peak |")
+        L.append("|---|---|" + "---:|" * (len(counts) + 1))
+        floor = run.get("concurrency_floor") or []
+        for label, sysname, rows in ([(d["name"], name, rows) for d, name, rows in conc] +
+                                     ([("—", "`SELECT 1` (the floor)", floor)] if floor else [])):
             by = {r["clients"]: r for r in rows}
-            L.append(f"| {d['name']} | {name} | " +
-                     " | ".join(f"{by[c]['qps']:.0f}" if c in by else "—" for c in counts) + " |")
+            peak = max(r["qps"] for r in rows)
+            last = by.get(counts[-1])
+            L.append(f"| {label} | {sysname} | " +
+                     " | ".join(f"{by[c]['qps']:.0f}" if c in by else "—" for c in counts) +
+                     f" | {fmt(last['qps'] / peak * 100 if last else None, '.0f')}% |")
+        L.append("")
+        L.append(f"(last column: QPS at {counts[-1]} clients as a share of the row's peak; the "
+                 "`SELECT 1` row is the same pgbench on the same cluster with no search, what "
+                 "the machine and pgbench lose by themselves as clients outnumber the cores)")
         L.append("")
     L.append("## Load, build, exact scan, clients, inserts (vecext)")
     L.append("")
