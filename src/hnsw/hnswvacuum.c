@@ -133,14 +133,8 @@ prefetch_elements(VacuumState *vs, const ItemPointerData *tids, int n)
 	RecentBuffers *r = recent_hints(vs->index);
 
 	for (int i = 0; i < n; i++)
-	{
-		BlockNumber blkno = ItemPointerGetBlockNumber(&tids[i]);
-		Buffer		hint = hint_of(r, blkno);
-
-		prefetch_hint(r, blkno, ItemPointerGetOffsetNumber(&tids[i]));
-		if (hint != InvalidBuffer)
-			prefetch((char *) BufferGetBlock(hint) + BLCKSZ - MAXALIGN(sizeof(HnswPageOpaqueData)));
-	}
+		prefetch_hint(r, ItemPointerGetBlockNumber(&tids[i]),
+					  ItemPointerGetOffsetNumber(&tids[i]));
 }
 
 /* Let go of what one element's repair allocated, once it adds up. */
