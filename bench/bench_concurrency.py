@@ -45,19 +45,10 @@ def run_concurrency(conn, dsn, table, index, op, queries, ef, k, clients, second
     conn.execute("RESET enable_seqscan")
     if not any(n.get("Index Name") == index for n in plan_nodes(plan[0]["Plan"])):
         raise RuntimeError(f"the pgbench query does not use {index}")
-    out = []
-    with tempfile.TemporaryDirectory(prefix="vecext-pgbench-") as tmp:
-        script = os.path.join(tmp, "knn.sql")
-        with open(script, "w") as f:
-            f.write(f"\\set q random(1, {len(queries)})\n{query};\n")
-        os.chmod(tmp, 0o755)
-        env = dict(os.environ, PGOPTIONS=f"-c hnsw.ef_search={int(ef)}" +
-                   (" -c enable_seqscan=off" if forced else ""))
-        pgbench = pgbench_path(conn)
-        for c in clients:
-            row = pgbench_run(pgbench, script, c, seconds, dsn, env)
-            out.append(row)
-            log(f"{table}: {c:2d} clients (pgbench, ef {ef}): {row['qps']:.0f} QPS")
+    env = dict(os.environ, PGOPTIONS=f"-c hnsw.ef_search={int(ef)}" +
+               (" -c enable_seqscan=off" if forced else ""))
+    out = pgbench_series(conn, dsn, f"\\set q random(1, {len(queries)})\n{query};\n", clients,
+                         seconds, env, log, f"{table}: {{c:2d}} clients (pgbench, ef {ef})")
     conn.execute(f"DROP TABLE {qt}")
     return out
 
@@ -77,18 +68,25 @@ def pgbench_run(pgbench, script, c, seconds, dsn, env):
                 failed=int(failed.group(1)) if failed else 0)
 
 
-def run_floor(conn, dsn, clients, seconds, log):
-    """The same pgbench runs of a trivial prepared `SELECT 1`: how much of the
-    fall past the cores is the machine's and pgbench's own, in the same run."""
+def pgbench_series(conn, dsn, text, clients, seconds, env, log, what):
+    """pgbench runs of the script text (prepared), one per number of clients,
+    each logged as what (a format string of c) with its QPS: a list of dicts."""
     out = []
     with tempfile.TemporaryDirectory(prefix="vecext-pgbench-") as tmp:
-        script = os.path.join(tmp, "one.sql")
+        script = os.path.join(tmp, "script.sql")
         with open(script, "w") as f:
-            f.write("SELECT 1;\n")
+            f.write(text)
         os.chmod(tmp, 0o755)
         pgbench = pgbench_path(conn)
         for c in clients:
-            row = pgbench_run(pgbench, script, c, seconds, dsn, dict(os.environ))
+            row = pgbench_run(pgbench, script, c, seconds, dsn, env)
             out.append(row)
-            log(f"SELECT 1: {c:2d} clients (pgbench): {row['qps']:.0f} QPS")
+            log(what.format(c=c) + f": {row['qps']:.0f} QPS")
     return out
+
+
+def run_floor(conn, dsn, clients, seconds, log):
+    """The same pgbench runs of a trivial prepared `SELECT 1`: how much of the
+    fall past the cores is the machine's and pgbench's own, in the same run."""
+    return pgbench_series(conn, dsn, "SELECT 1;\n", clients, seconds, dict(os.environ), log,
+                          "SELECT 1: {c:2d} clients (pgbench)")

@@ -218,10 +218,11 @@ prefetch_tuple(Page page, OffsetNumber off)
 }
 
 /*
- * Prefetch the rest of the tuple at off of a pinned page, past the lines
+ * Prefetch the rest of the tuple at off of a page, past the lines
  * prefetch_tuple asked for: the payload, for a kernel that is about to
- * read it.  The line pointer is read unlocked: only addresses come of it,
- * and they are kept inside the page.
+ * read it.  The page may be unpinned (read_spanning's chunk, through its
+ * hint): its line pointer is read without a lock or a pin, only addresses
+ * come of it, and they are kept inside the page.
  */
 static inline void
 prefetch_tuple_rest(Page page, OffsetNumber off)
