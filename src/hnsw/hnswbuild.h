@@ -151,6 +151,8 @@ extern int32 HnswGraphAllocNode(BuildGraph *g, int level, Size payload_size);
 extern void HnswLocalInit(BuildLocal *bl, BuildGraph *g, Relation index, uint64 seed);
 extern void HnswMemInsert(BuildLocal *bl, int32 n);
 extern int	HnswGraphConnect(BuildLocal *bl);
+extern int32 HnswGraphWalk(BuildGraph *g, int32 start, bool *reached, int32 *queue,
+						   int32 tail);
 
 /* hnswbuildwrite.c: the graph to pages */
 extern void HnswWriteGraph(HnswBuildState *bs);

@@ -567,15 +567,18 @@ link_from_any(BuildLocal *bl, const int32 *cands, int n, int32 u, int32 *indegre
 	return false;
 }
 
-/* Mark reached what layer-0 links lead to from start; queue has nnodes slots. */
-static void
-walk_layer0(BuildGraph *g, int32 start, bool *reached, int32 *queue)
+/*
+ * Mark reached what layer-0 links lead to from start, breadth first, and
+ * append it to queue (nnodes slots) after its first tail entries; returns
+ * the new tail.
+ */
+int32
+HnswGraphWalk(BuildGraph *g, int32 start, bool *reached, int32 *queue, int32 tail)
 {
-	int32		head = 0,
-				tail = 0;
+	int32		head = tail;
 
 	if (reached[start])
-		return;
+		return tail;
 	reached[start] = true;
 	queue[tail++] = start;
 	while (head < tail)
@@ -593,6 +596,7 @@ walk_layer0(BuildGraph *g, int32 start, bool *reached, int32 *queue)
 			}
 		}
 	}
+	return tail;
 }
 
 /*
@@ -666,7 +670,7 @@ HnswGraphConnect(BuildLocal *bl)
 		int			added = 0;
 
 		memset(reached, 0, sizeof(bool) * nnodes);
-		walk_layer0(g, g->entry, reached, queue);
+		HnswGraphWalk(g, g->entry, reached, queue, 0);
 		for (int32 u = 0; u < nnodes; u++)
 		{
 			const char *q;
@@ -687,7 +691,7 @@ HnswGraphConnect(BuildLocal *bl)
 			if (link_from_any(bl, order, nres, u, indegree))
 			{
 				added++;
-				walk_layer0(g, u, reached, queue);
+				HnswGraphWalk(g, u, reached, queue, 0);
 			}
 		}
 		linked += added;
@@ -703,3 +707,4 @@ HnswGraphConnect(BuildLocal *bl)
 	pfree(order);
 	return linked;
 }
+

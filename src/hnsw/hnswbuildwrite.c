@@ -4,14 +4,15 @@
  *		sequential pass, WAL-logged as whole pages.
  *
  * A first pass gives every node its on-disk TID by laying the tuples out
- * page by page in node order, back to back: an element too large for what
- * a page has left goes on in chunks on the next pages when its payload may
- * span pages (hnswpage.h), so that pages are full.  A second pass lays them
- * out again, forms the tuples, with links translated from node numbers to
- * TIDs, and writes full pages through a bulk-write buffer ring.  All pages are then WAL-logged with
- * log_newpage_range, as the sorted btree build does.  A layer-0 list is
- * written with what is left of its reserve after the links the build
- * searched (hnswbuildgraph.c, mem_select).
+ * page by page, back to back, in an order that keeps linked nodes on the
+ * same pages (layout_order): an element too large for what a page has
+ * left goes on in chunks on the next pages when its payload may span pages
+ * (hnswpage.h), so that pages are full.  A second pass lays them out
+ * again, forms the tuples, with links translated from node numbers to
+ * TIDs, and writes full pages through a bulk-write buffer ring.  All pages
+ * are then WAL-logged with log_newpage_range, as the sorted btree build
+ * does.  A layer-0 list is written with what is left of its reserve after
+ * the links the build searched (hnswbuildgraph.c, mem_select).
  *-------------------------------------------------------------------------
  */
 #include "hnsw/hnswbuild.h"
@@ -178,6 +179,80 @@ lay_out_node(PageWriter *w, BuildNode *node)
 	}
 }
 
+/*
+ * The order the nodes are laid out in: a page at a time, each page filled
+ * with nodes linked to what it already holds.  The next node of a page is
+ * the one that the most layer-0 links of its nodes point at (the earliest
+ * such found on a tie); a page starts with the next node not laid out of a
+ * breadth-first walk of layer 0 from the entry point (then from each node
+ * not reached, in node order), as does a page whose nodes link only to
+ * nodes laid out already.  A search that expands a node reads its
+ * neighbours' vectors next, and they are then mostly on the node's own
+ * page or on a few around it, where in the order the rows came in they
+ * would be anywhere in the index.  per_page is about how many nodes a page
+ * holds; order gets every node once (nnodes slots).
+ */
+static void
+layout_order(BuildGraph *g, int per_page, int32 *order)
+{
+	int32		nnodes = g->nnodes;
+	int32	   *walk = palloc(sizeof(int32) * Max(nnodes, 1));
+	bool	   *placed = palloc0(sizeof(bool) * Max(nnodes, 1));
+	uint16	   *score = palloc0(sizeof(uint16) * Max(nnodes, 1));
+	int32	   *cand = palloc(sizeof(int32) * (per_page * HnswLayerCapacity(g->m, 0) + 1));
+	int32		tail = 0;
+	int32		nextwalk = 0;
+	int32		count = 0;
+
+	/* the walk's own reached flags: placed is all false until the pages */
+	if (g->entry >= 0)
+		tail = HnswGraphWalk(g, g->entry, placed, walk, tail);
+	for (int32 n = 0; n < nnodes; n++)
+		tail = HnswGraphWalk(g, n, placed, walk, tail);
+	Assert(tail == nnodes);
+	memset(placed, 0, sizeof(bool) * Max(nnodes, 1));
+
+	while (count < nnodes)
+	{
+		int			ncand = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int k = 0; k < per_page && count < nnodes; k++)
+		{
+			int32		best = -1;
+			BuildNode  *node;
+
+			for (int i = 0; i < ncand; i++)
+				if (!placed[cand[i]] && (best < 0 || score[cand[i]] > score[best]))
+					best = cand[i];
+			if (best < 0)
+			{
+				while (placed[walk[nextwalk]])
+					nextwalk++;
+				best = walk[nextwalk];
+			}
+			placed[best] = true;
+			order[count++] = best;
+			node = graph_node(g, best);
+			for (int i = 0; i < node_counts(node)[0]; i++)
+			{
+				int32		t = node_links(g, node, 0)[i];
+
+				if (placed[t])
+					continue;
+				if (score[t]++ == 0)
+					cand[ncand++] = t;
+			}
+		}
+		for (int i = 0; i < ncand; i++)
+			score[cand[i]] = 0;
+	}
+	pfree(walk);
+	pfree(placed);
+	pfree(score);
+	pfree(cand);
+}
+
 /* Write the in-memory graph after the metapage, then WAL-log every page. */
 void
 HnswWriteGraph(HnswBuildState *bs)
@@ -192,6 +267,9 @@ HnswWriteGraph(HnswBuildState *bs)
 	Buffer		metabuf;
 	HnswMetaPage meta;
 	int			nconnect;
+	int32	   *order = palloc(sizeof(int32) * Max(g->nnodes, 1));
+	Size		node_room = MAXALIGN(HnswElementTupleSize(bs->m, 0, g->max_payload)) +
+		sizeof(ItemIdData);
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, HNSW_PROGRESS_PHASE_WRITE);
 
@@ -201,6 +279,8 @@ HnswWriteGraph(HnswBuildState *bs)
 	 */
 	nconnect = HnswGraphConnect(&bs->local);
 	elog(DEBUG2, "hnsw build added %d links to make every node reachable", nconnect);
+	layout_order(g, Max(1, (int) ((HNSW_MAX_TUPLE_SIZE + sizeof(ItemIdData)) / node_room)),
+				 order);
 
 	/* pass 1: the TID of every node */
 	w.bs = bs;
@@ -210,8 +290,8 @@ HnswWriteGraph(HnswBuildState *bs)
 	w.bas = bas;
 	w.tupbuf = tupbuf;
 	HnswInitPage(w.page, HNSW_PAGE_ELEMENT);
-	for (int32 n = 0; n < g->nnodes; n++)
-		lay_out_node(&w, graph_node(g, n));
+	for (int32 i = 0; i < g->nnodes; i++)
+		lay_out_node(&w, graph_node(g, order[i]));
 
 	/* pass 2: the pages, in order */
 	w.write = true;
@@ -221,7 +301,7 @@ HnswWriteGraph(HnswBuildState *bs)
 	for (int32 n = 0; n < g->nnodes; n++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		lay_out_node(&w, graph_node(g, n));
+		lay_out_node(&w, graph_node(g, order[n]));
 	}
 	if (g->nnodes > 0)
 		flush_page(bs->index, page, w.blkno, bas);
@@ -243,4 +323,5 @@ HnswWriteGraph(HnswBuildState *bs)
 		log_newpage_range(bs->index, MAIN_FORKNUM, 0,
 						  RelationGetNumberOfBlocks(bs->index), true);
 	pfree(tupbuf);
+	pfree(order);
 }
