@@ -707,4 +707,3 @@ HnswGraphConnect(BuildLocal *bl)
 	pfree(order);
 	return linked;
 }
-

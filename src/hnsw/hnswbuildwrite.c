@@ -298,10 +298,10 @@ HnswWriteGraph(HnswBuildState *bs)
 	w.page = page;
 	w.blkno = HNSW_FIRST_ELEMENT_BLKNO;
 	HnswInitPage(w.page, HNSW_PAGE_ELEMENT);
-	for (int32 n = 0; n < g->nnodes; n++)
+	for (int32 i = 0; i < g->nnodes; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		lay_out_node(&w, graph_node(g, order[n]));
+		lay_out_node(&w, graph_node(g, order[i]));
 	}
 	if (g->nnodes > 0)
 		flush_page(bs->index, page, w.blkno, bas);

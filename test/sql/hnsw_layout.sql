@@ -1,8 +1,10 @@
--- The order CREATE INDEX writes the graph in (hnswbuildwrite.c): breadth
--- first over layer 0 from the entry point, so that the entry point is the
--- first element of the first element page and an element's neighbours
--- mostly lie on the pages around it, whatever order the rows came in.
--- Read from the pages themselves (pageinspect), as hnswpage.h lays them out.
+-- The order CREATE INDEX writes the graph in (hnswbuildwrite.c,
+-- layout_order): a page at a time, filled with the nodes its nodes link to,
+-- each page started from a breadth-first walk of layer 0 from the entry
+-- point.  So the entry point is the first element of the first element page
+-- and an element's neighbours mostly lie on the pages around it, whatever
+-- order the rows came in.  Read from the pages themselves (pageinspect), as
+-- hnswpage.h lays them out.
 
 CREATE SCHEMA hnsw_layout;
 SET search_path = hnsw_layout, public;
