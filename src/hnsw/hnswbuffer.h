@@ -254,25 +254,58 @@ prefetch_hinted_tuple(RecentBuffers *r, ItemPointer tid)
 }
 
 /*
- * Prefetch, for the element at off of a pinned page whose payload goes on
- * in a chunk, what reading that chunk touches first (prefetch_hint).  The
- * element's header is read unlocked: only an address comes of it.
+ * Where the payload of the element at off of a pinned page goes on, when it
+ * goes on in a chunk; NULL otherwise.  The element's header is read
+ * unlocked: only an address comes of it (the prefetches below).
  */
-static inline void
-prefetch_chunk_hint(RecentBuffers *r, Page page, OffsetNumber off)
+static inline ItemPointer
+chunk_link(Page page, OffsetNumber off)
 {
 	ItemId		iid;
 	HnswElementTuple tup;
 
-	if (r == NULL || off < FirstOffsetNumber || off > PageGetMaxOffsetNumber(page))
-		return;
+	if (off < FirstOffsetNumber || off > PageGetMaxOffsetNumber(page))
+		return NULL;
 	iid = PageGetItemId(page, off);
 	if (!ItemIdIsNormal(iid) || ItemIdGetOffset(iid) + HNSW_ELEMENT_HEADER_SIZE > BLCKSZ)
-		return;
+		return NULL;
 	tup = (HnswElementTuple) PageGetItem(page, iid);
-	if (tup->head_size < tup->payload_size && ItemPointerGetOffsetNumber(&tup->next) != 0)
-		prefetch_hint(r, ItemPointerGetBlockNumber(&tup->next),
-					  ItemPointerGetOffsetNumber(&tup->next));
+	if (tup->head_size >= tup->payload_size ||
+		ItemPointerGetOffsetNumber(&tup->next) < FirstOffsetNumber ||
+		ItemPointerGetOffsetNumber(&tup->next) > MaxOffsetNumber)
+		return NULL;
+	return &tup->next;
+}
+
+/*
+ * Prefetch, for the element at off of a pinned page whose payload goes on
+ * in a chunk, what reading that chunk touches first (prefetch_hint).
+ */
+static inline void
+prefetch_chunk_hint(RecentBuffers *r, Page page, OffsetNumber off)
+{
+	ItemPointer next = r != NULL ? chunk_link(page, off) : NULL;
+
+	if (next != NULL)
+		prefetch_hint(r, ItemPointerGetBlockNumber(next), ItemPointerGetOffsetNumber(next));
+}
+
+/*
+ * Prefetch the whole chunk of that element through its block's hint, for
+ * the kernel that reads it next: asked for with the rest of the element's
+ * own tuple, one neighbour ahead, instead of just before the chunk is
+ * read.  The chunk's page is not pinned: only addresses come of it.
+ */
+static inline void
+prefetch_chunk(RecentBuffers *r, Page page, OffsetNumber off)
+{
+	ItemPointer next = r != NULL ? chunk_link(page, off) : NULL;
+	Buffer		hint = next != NULL ? hint_of(r, ItemPointerGetBlockNumber(next)) : InvalidBuffer;
+
+	if (hint == InvalidBuffer)
+		return;
+	prefetch_tuple((Page) BufferGetBlock(hint), ItemPointerGetOffsetNumber(next));
+	prefetch_tuple_rest((Page) BufferGetBlock(hint), ItemPointerGetOffsetNumber(next));
 }
 
 /* hnswchunk.c: an additive kernel over the chunks of a payload */

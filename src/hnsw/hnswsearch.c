@@ -275,6 +275,20 @@ keep_result(HnswHeap *result, int ef, const HnswCandidate *c, HnswHeap *spill)
 }
 
 /*
+ * Prefetch the rest of the element at tid on its pinned buffer, and its
+ * chunk when its payload goes on in one: what its kernel reads, asked for
+ * one neighbour ahead (+4% QPS on 784 dimensions, where two elements in
+ * five go on in a chunk, than the chunk asked for just before it is read).
+ */
+static inline void
+prefetch_rest(RecentBuffers *hints, bool chunked, Buffer buf, ItemPointer tid)
+{
+	prefetch_tuple_rest(BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
+	if (chunked)
+		prefetch_chunk(hints, BufferGetPage(buf), ItemPointerGetOffsetNumber(tid));
+}
+
+/*
  * The best-first loop: expand the nearest of entries (a min-heap of visited
  * elements not yet expanded) until the nearest left is farther than the
  * farthest of a full result.  result may already hold elements.
@@ -364,8 +378,7 @@ search_layer(Relation index, const HnswDistance *d, int m, const void *q,
 				for (int i = base; i < base + cnt; i++)
 					prefetch_chunk_hint(hints, BufferGetPage(bufs[i]),
 										ItemPointerGetOffsetNumber(&fresh[i]));
-			prefetch_tuple_rest(BufferGetPage(bufs[base]),
-								ItemPointerGetOffsetNumber(&fresh[base]));
+			prefetch_rest(hints, chunked, bufs[base], &fresh[base]);
 			for (int i = base; i < base + cnt; i++)
 			{
 				HnswCandidate e;
@@ -376,8 +389,7 @@ search_layer(Relation index, const HnswDistance *d, int m, const void *q,
 					HnswHeapTop(result)->dist : get_float4_infinity();
 
 				if (i + 1 < base + cnt)
-					prefetch_tuple_rest(BufferGetPage(bufs[i + 1]),
-										ItemPointerGetOffsetNumber(&fresh[i + 1]));
+					prefetch_rest(hints, chunked, bufs[i + 1], &fresh[i + 1]);
 
 				/* the pin keeps the tuple in place: see "Pins" in hnsw.h */
 				found = read_candidate(index, hints, bufs[i], d, m, q, &fresh[i], bound, &e);
