@@ -291,10 +291,24 @@ prefetch_chunk_hint(RecentBuffers *r, Page page, OffsetNumber off)
 }
 
 /*
+ * Prefetch all of the chunk tuple at off of buffer hint, which is not
+ * pinned: its line pointer is read racily (off is kept inside the page),
+ * and only addresses come of it.
+ */
+static inline void
+prefetch_chunk_tuple(Buffer hint, OffsetNumber off)
+{
+	if (off < FirstOffsetNumber || off > MaxOffsetNumber)
+		return;
+	prefetch_tuple((Page) BufferGetBlock(hint), off);
+	prefetch_tuple_rest((Page) BufferGetBlock(hint), off);
+}
+
+/*
  * Prefetch the whole chunk of that element through its block's hint, for
  * the kernel that reads it next: asked for with the rest of the element's
  * own tuple, one neighbour ahead, instead of just before the chunk is
- * read.  The chunk's page is not pinned: only addresses come of it.
+ * read.
  */
 static inline void
 prefetch_chunk(RecentBuffers *r, Page page, OffsetNumber off)
@@ -302,10 +316,8 @@ prefetch_chunk(RecentBuffers *r, Page page, OffsetNumber off)
 	ItemPointer next = r != NULL ? chunk_link(page, off) : NULL;
 	Buffer		hint = next != NULL ? hint_of(r, ItemPointerGetBlockNumber(next)) : InvalidBuffer;
 
-	if (hint == InvalidBuffer)
-		return;
-	prefetch_tuple((Page) BufferGetBlock(hint), ItemPointerGetOffsetNumber(next));
-	prefetch_tuple_rest((Page) BufferGetBlock(hint), ItemPointerGetOffsetNumber(next));
+	if (hint != InvalidBuffer)
+		prefetch_chunk_tuple(hint, ItemPointerGetOffsetNumber(next));
 }
 
 /* hnswchunk.c: an additive kernel over the chunks of a payload */

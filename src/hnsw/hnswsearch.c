@@ -115,15 +115,10 @@ read_spanning(Relation index, RecentBuffers *hints, Buffer buf, HnswElementTuple
 		return read_spanning_locked(index, buf, tup, d, m, q, tid, out);
 	}
 	/*
-	 * The chunk comes in while the first part is compared.
-	 * (Its line pointer is read unpinned: kept inside the page.)
+	 * The chunk comes in while the first part is compared (already asked
+	 * for one neighbour ahead, prefetch_rest, on layers whose elements span).
 	 */
-	if (ItemPointerGetOffsetNumber(&next) >= FirstOffsetNumber &&
-		ItemPointerGetOffsetNumber(&next) <= MaxOffsetNumber)
-	{
-		prefetch_tuple((Page) BufferGetBlock(hint), ItemPointerGetOffsetNumber(&next));
-		prefetch_tuple_rest((Page) BufferGetBlock(hint), ItemPointerGetOffsetNumber(&next));
-	}
+	prefetch_chunk_tuple(hint, ItemPointerGetOffsetNumber(&next));
 	candidate_of(tup, tid, out);
 	sum = d->kernel(q, HnswElementPayload(tup, m), (int) (tup->head_size / d->unit));
 	if (!(d->prefix_bound && sum >= bound) &&
