@@ -44,8 +44,8 @@
  * A relation's physical identity, and pinning a buffer by a remembered
  * buffer number without a buffer-table lookup: PG 16 renamed RelFileNode
  * to RelFileLocator; PG 14 added ReadRecentBuffer (before it the hint is
- * never used and every read goes through ReadBuffer).  Before PG 16 it pins
- * under the buffer header's spinlock: a backend preempted there makes
+ * never used and every read goes through ReadBuffer).  On PG 15 (measured)
+ * it pins under the buffer header's spinlock: a backend preempted there makes
  * others wait, yet it stays far cheaper than ReadBuffer's buffer-table
  * lookup (README, Benchmarks).
  */
